@@ -1,0 +1,104 @@
+namespace KerasNet.Backend;
+
+/// <summary>The kernel contract every engine implements: forward kernels over opaque device buffers, plus
+/// the few backward kernels that are kernels in their own right (convolution and pooling gradients, the
+/// fused softmax-cross-entropy gradient). Autodiff lives in Core and is written in terms of these, so a
+/// backend gets training for free. Buffers never expose host pointers to Core; data crosses to the host
+/// only through <see cref="Upload"/> and <see cref="Download"/>. All element counts and offsets are in
+/// elements of the stated dtype unless a name says bytes. Kernels may run asynchronously on a device;
+/// <see cref="Download"/> and <see cref="Synchronize"/> are the sync points.</summary>
+public interface IBackend
+{
+    /// <summary>Backend name as selected by KERASNET_BACKEND ("native").</summary>
+    string Name { get; }
+
+    /// <summary>Device this instance runs on ("cpu", "cuda:0").</summary>
+    string Device { get; }
+
+    /// <summary>Allocates (or takes from the pool) a buffer of at least <paramref name="byteLength"/> bytes.</summary>
+    DeviceBuffer Allocate(long byteLength);
+
+    /// <summary>Takes back a buffer nobody references any more (into the pool, or frees it).</summary>
+    void Recycle(DeviceBuffer buffer);
+
+    /// <summary>Frees every pooled buffer not in use.</summary>
+    void ClearPool();
+
+    /// <summary>Host to device copy.</summary>
+    void Upload(ReadOnlySpan<byte> source, DeviceBuffer destination, long destinationByteOffset);
+
+    /// <summary>Device to host copy; waits for pending work on the buffer.</summary>
+    void Download(DeviceBuffer source, long sourceByteOffset, Span<byte> destination);
+
+    /// <summary>Device to device copy of raw bytes.</summary>
+    void Copy(DeviceBuffer source, long sourceByteOffset, DeviceBuffer destination, long destinationByteOffset, long byteCount);
+
+    /// <summary>Sets <paramref name="count"/> elements to <paramref name="value"/> converted to the dtype.</summary>
+    void Fill(DeviceBuffer destination, DType dtype, long count, double value);
+
+    /// <summary>Converts elements between dtypes (float to integer truncates toward zero; to Bool is x != 0).</summary>
+    void Cast(DeviceBuffer source, DType sourceType, DeviceBuffer destination, DType destinationType, long count);
+
+    /// <summary>y = op(x) elementwise; Float32 for the math ops, Int32/Int64 for Negate, Abs, Sign, Square; Bool for LogicalNot.</summary>
+    void Unary(UnaryOp op, DeviceBuffer x, DeviceBuffer y, DType dtype, long count, float alpha);
+
+    /// <summary>y = a op b with broadcasting; a, b and y share the dtype. y may alias a or b when shapes match.</summary>
+    void Binary(BinaryOp op, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, DType dtype, in BroadcastPlan plan);
+
+    /// <summary>y (Bool) = a op b with broadcasting; a and b share <paramref name="dtype"/>.</summary>
+    void Compare(CompareOp op, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, DType dtype, in BroadcastPlan plan);
+
+    /// <summary>y = cond ? a : b with broadcasting; cond is Bool (plan's A), a and b (B, C) share <paramref name="dtype"/>.</summary>
+    void Where(DeviceBuffer condition, DeviceBuffer a, DeviceBuffer b, DeviceBuffer y, DType dtype, in BroadcastPlan plan);
+
+    /// <summary>Reduces the middle axis of x viewed as (outer, reduce, inner) into y of (outer, inner).
+    /// Float32 for every op; Int32 and Int64 for Sum, Max and Min.</summary>
+    void Reduce(ReduceOp op, DeviceBuffer x, DeviceBuffer y, DType dtype, int outer, int reduce, int inner);
+
+    /// <summary>Index (Int32) of the first maximum (or minimum) along the middle axis of a Float32 (outer, reduce, inner) view.</summary>
+    void ArgReduce(bool max, DeviceBuffer x, DeviceBuffer y, int outer, int reduce, int inner);
+
+    /// <summary>Batched Float32 matrix product; see <see cref="MatMulParams"/>.</summary>
+    void MatMul(in MatMulParams p, DeviceBuffer a, long aOffset, DeviceBuffer b, long bOffset, DeviceBuffer c, long cOffset);
+
+    /// <summary>Convolution forward: y (N, OutH, OutW, OutC) = conv(x (N, H, W, C), w (KH, KW, C/G, OutC)).</summary>
+    void Conv2D(in ConvParams p, DeviceBuffer x, DeviceBuffer w, DeviceBuffer y);
+
+    /// <summary>Gradient of the convolution with respect to its input: dx (N, H, W, C), overwritten.</summary>
+    void Conv2DBackwardInput(in ConvParams p, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx);
+
+    /// <summary>Gradient of the convolution with respect to its kernel: dw (KH, KW, C/G, OutC), overwritten.</summary>
+    void Conv2DBackwardFilter(in ConvParams p, DeviceBuffer x, DeviceBuffer dy, DeviceBuffer dw);
+
+    /// <summary>Pooling forward: y (N, OutH, OutW, C).</summary>
+    void Pool2D(in PoolParams p, DeviceBuffer x, DeviceBuffer y);
+
+    /// <summary>Pooling backward: dx (N, H, W, C), overwritten. Max routes each gradient to the first
+    /// maximum in its window; average spreads it over the window's in-bounds elements.</summary>
+    void Pool2DBackward(in PoolParams p, DeviceBuffer x, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx);
+
+    /// <summary>y (outer, count, inner) = x (outer, axisSize, inner) gathered along the middle axis by
+    /// Int32 or Int64 indices; an index outside [0, axisSize) throws (CPU) or is clamped and reported.</summary>
+    void Gather(DeviceBuffer x, DeviceBuffer indices, DType indexType, DeviceBuffer y, DType dtype, int outer, int axisSize, int inner, int count);
+
+    /// <summary>y (outer, axisSize, inner) += updates (outer, count, inner) scattered along the middle axis; Float32.</summary>
+    void ScatterAdd(DeviceBuffer updates, DeviceBuffer indices, DType indexType, DeviceBuffer y, int outer, int axisSize, int inner, int count);
+
+    /// <summary>Softmax (or log-softmax) of each row of a (rows, cols) Float32 matrix.</summary>
+    void Softmax(DeviceBuffer x, DeviceBuffer y, int rows, int cols, bool log);
+
+    /// <summary>Fused softmax cross-entropy over rows of logits (rows, cols). Labels are class indices
+    /// (Int32/Int64, one per row) or Float32 probabilities (rows, cols). Writes the per-row loss and, when
+    /// <paramref name="gradient"/> is not null, d(loss_row)/d(logits) = softmax - target.</summary>
+    void SoftmaxCrossEntropy(DeviceBuffer logits, DeviceBuffer labels, DType labelType, DeviceBuffer loss, DeviceBuffer? gradient, int rows, int cols);
+
+    /// <summary>Counter-based random numbers: element i depends only on (seed, offset + i), so results do
+    /// not depend on threads or devices. Float32 output.</summary>
+    void Random(RandomDistribution distribution, DeviceBuffer y, long count, ulong seed, ulong offset, float a, float b);
+
+    /// <summary>Strided element copy; see <see cref="StridedCopyParams"/>.</summary>
+    void StridedCopy(in StridedCopyParams p, DeviceBuffer source, DeviceBuffer destination, DType dtype);
+
+    /// <summary>Waits until all queued work has finished.</summary>
+    void Synchronize();
+}

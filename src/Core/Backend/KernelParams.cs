@@ -1,0 +1,196 @@
+namespace KerasNet.Backend;
+
+/// <summary>An elementwise loop over an output of shape <see cref="OutShape"/> reading up to three inputs
+/// through their own element strides (0 on a broadcast axis). Core builds it with adjacent axes already
+/// coalesced, so a plain same-shape operation arrives as rank 1 with unit strides.</summary>
+public readonly struct BroadcastPlan
+{
+    /// <summary>Output shape after coalescing.</summary>
+    public Shape OutShape { get; init; }
+    /// <summary>Element strides of input A over <see cref="OutShape"/>.</summary>
+    public Shape AStrides { get; init; }
+    /// <summary>Element strides of input B over <see cref="OutShape"/>.</summary>
+    public Shape BStrides { get; init; }
+    /// <summary>Element strides of input C (the third operand of Where) over <see cref="OutShape"/>.</summary>
+    public Shape CStrides { get; init; }
+    /// <summary>Number of output elements.</summary>
+    public long Count => OutShape.Size;
+
+    /// <summary>Builds the plan for inputs of the given shapes broadcast to <paramref name="outShape"/>.</summary>
+    public static BroadcastPlan Create(Shape outShape, Shape a, Shape b, Shape c = default)
+    {
+        int rank = outShape.Rank;
+        Span<int> o = stackalloc int[Shape.MaxRank];
+        Span<int> sa = stackalloc int[Shape.MaxRank];
+        Span<int> sb = stackalloc int[Shape.MaxRank];
+        Span<int> sc = stackalloc int[Shape.MaxRank];
+        FillStrides(outShape, a, sa);
+        FillStrides(outShape, b, sb);
+        FillStrides(outShape, c, sc);
+        // Coalesce adjacent axes d-1, d when every operand is contiguous across them.
+        int n = 0;
+        for (int d = 0; d < rank; d++)
+        {
+            int size = outShape[d];
+            if (size == 1) continue; // a size-1 axis adds nothing to the loop
+            if (n > 0 && sa[n - 1] == sa[d] * size && sb[n - 1] == sb[d] * size && sc[n - 1] == sc[d] * size)
+            {
+                o[n - 1] *= size;
+                sa[n - 1] = sa[d]; sb[n - 1] = sb[d]; sc[n - 1] = sc[d];
+                continue;
+            }
+            o[n] = size; sa[n] = sa[d]; sb[n] = sb[d]; sc[n] = sc[d];
+            n++;
+        }
+        if (n == 0) { o[0] = 1; sa[0] = 0; sb[0] = 0; sc[0] = 0; n = 1; }
+        return new BroadcastPlan
+        {
+            OutShape = new Shape(o[..n]),
+            AStrides = new Shape(sa[..n]),
+            BStrides = new Shape(sb[..n]),
+            CStrides = new Shape(sc[..n]),
+        };
+    }
+
+    private static void FillStrides(Shape outShape, Shape x, Span<int> strides)
+    {
+        int rank = outShape.Rank, off = rank - x.Rank;
+        int stride = 1;
+        for (int d = rank - 1; d >= 0; d--)
+        {
+            int xd = d - off;
+            if (xd < 0 || x[xd] == 1) strides[d] = 0;
+            else { strides[d] = stride; stride *= x[xd]; }
+        }
+    }
+}
+
+/// <summary>A strided element copy: for every index i over <see cref="Shape"/>,
+/// dst[DstOffset + i·DstStrides] = src[SrcOffset + i·SrcStrides]. Transpose, slice, broadcast-to, concat
+/// and pad are all this one kernel.</summary>
+public readonly struct StridedCopyParams
+{
+    /// <summary>The index space.</summary>
+    public Shape Shape { get; init; }
+    /// <summary>Source element strides (0 broadcasts).</summary>
+    public Shape SrcStrides { get; init; }
+    /// <summary>Destination element strides.</summary>
+    public Shape DstStrides { get; init; }
+    /// <summary>Source start, in elements.</summary>
+    public long SrcOffset { get; init; }
+    /// <summary>Destination start, in elements.</summary>
+    public long DstOffset { get; init; }
+}
+
+/// <summary>A batched row-major matrix product C[b] = alpha·op(A[b])·op(B[b]) + beta·C[b], where op
+/// transposes when asked. op(A) is M×K, op(B) is K×N, C is M×N. A batch stride of 0 broadcasts.</summary>
+public readonly struct MatMulParams
+{
+    /// <summary>Number of matrices.</summary>
+    public int Batch { get; init; }
+    /// <summary>Rows of op(A) and C.</summary>
+    public int M { get; init; }
+    /// <summary>Columns of op(B) and C.</summary>
+    public int N { get; init; }
+    /// <summary>Inner dimension.</summary>
+    public int K { get; init; }
+    /// <summary>A is stored K×M and used transposed.</summary>
+    public bool TransA { get; init; }
+    /// <summary>B is stored N×K and used transposed.</summary>
+    public bool TransB { get; init; }
+    /// <summary>Leading dimension (row stride) of A as stored.</summary>
+    public int Lda { get; init; }
+    /// <summary>Leading dimension of B as stored.</summary>
+    public int Ldb { get; init; }
+    /// <summary>Leading dimension of C.</summary>
+    public int Ldc { get; init; }
+    /// <summary>Elements between consecutive A matrices (0 broadcasts).</summary>
+    public long StrideA { get; init; }
+    /// <summary>Elements between consecutive B matrices (0 broadcasts).</summary>
+    public long StrideB { get; init; }
+    /// <summary>Elements between consecutive C matrices.</summary>
+    public long StrideC { get; init; }
+    /// <summary>Scale of the product.</summary>
+    public float Alpha { get; init; }
+    /// <summary>Scale of the existing C (0 overwrites C without reading it).</summary>
+    public float Beta { get; init; }
+
+    /// <summary>Dense row-major parameters for a single or batched product with no broadcasting.</summary>
+    public static MatMulParams Dense(int batch, int m, int n, int k, bool transA = false, bool transB = false,
+        float alpha = 1f, float beta = 0f) => new()
+    {
+        Batch = batch, M = m, N = n, K = k, TransA = transA, TransB = transB,
+        Lda = transA ? m : k, Ldb = transB ? k : n, Ldc = n,
+        StrideA = (long)m * k, StrideB = (long)k * n, StrideC = (long)m * n,
+        Alpha = alpha, Beta = beta,
+    };
+}
+
+/// <summary>A 2-D convolution over NHWC data with a (KH, KW, C/Groups, OutC) kernel, as Keras lays them
+/// out. Padding is explicit (Core turns "same"/"valid" into it); 1-D convolutions use H = KH = 1.</summary>
+public readonly struct ConvParams
+{
+    /// <summary>Batch size.</summary>
+    public int N { get; init; }
+    /// <summary>Input height.</summary>
+    public int H { get; init; }
+    /// <summary>Input width.</summary>
+    public int W { get; init; }
+    /// <summary>Input channels.</summary>
+    public int C { get; init; }
+    /// <summary>Output height.</summary>
+    public int OutH { get; init; }
+    /// <summary>Output width.</summary>
+    public int OutW { get; init; }
+    /// <summary>Output channels.</summary>
+    public int OutC { get; init; }
+    /// <summary>Kernel height.</summary>
+    public int KH { get; init; }
+    /// <summary>Kernel width.</summary>
+    public int KW { get; init; }
+    /// <summary>Vertical stride.</summary>
+    public int StrideH { get; init; }
+    /// <summary>Horizontal stride.</summary>
+    public int StrideW { get; init; }
+    /// <summary>Vertical dilation.</summary>
+    public int DilationH { get; init; }
+    /// <summary>Horizontal dilation.</summary>
+    public int DilationW { get; init; }
+    /// <summary>Rows of zero padding above the input.</summary>
+    public int PadTop { get; init; }
+    /// <summary>Columns of zero padding left of the input.</summary>
+    public int PadLeft { get; init; }
+    /// <summary>Channel groups: C and OutC are both divisible by it; each group sees C/Groups inputs.</summary>
+    public int Groups { get; init; }
+}
+
+/// <summary>A 2-D pooling window over NHWC data with explicit padding; 1-D pooling uses H = PoolH = 1.</summary>
+public readonly struct PoolParams
+{
+    /// <summary>Max or average.</summary>
+    public PoolKind Kind { get; init; }
+    /// <summary>Batch size.</summary>
+    public int N { get; init; }
+    /// <summary>Input height.</summary>
+    public int H { get; init; }
+    /// <summary>Input width.</summary>
+    public int W { get; init; }
+    /// <summary>Channels.</summary>
+    public int C { get; init; }
+    /// <summary>Output height.</summary>
+    public int OutH { get; init; }
+    /// <summary>Output width.</summary>
+    public int OutW { get; init; }
+    /// <summary>Window height.</summary>
+    public int PoolH { get; init; }
+    /// <summary>Window width.</summary>
+    public int PoolW { get; init; }
+    /// <summary>Vertical stride.</summary>
+    public int StrideH { get; init; }
+    /// <summary>Horizontal stride.</summary>
+    public int StrideW { get; init; }
+    /// <summary>Rows of padding above.</summary>
+    public int PadTop { get; init; }
+    /// <summary>Columns of padding left.</summary>
+    public int PadLeft { get; init; }
+}
