@@ -25,6 +25,12 @@ public sealed class Variable
     /// <summary>Whether optimizers update it and tapes watch it.</summary>
     public bool Trainable { get; set; }
 
+    /// <summary>Applied by optimizers after each update (Keras's weight constraint), or null.</summary>
+    public Constraints.Constraint? Constraint { get; set; }
+
+    /// <summary>The variable's path, "layer_name/weight_name", as Keras 3 names it; set by the owning layer.</summary>
+    public string Path { get; set; } = "";
+
     /// <summary>The current value. The handle stays valid for the variable's life; <see cref="Assign"/>
     /// writes into the same storage.</summary>
     public Tensor Value => new(_value);
