@@ -52,6 +52,16 @@ public sealed class GradientTape : IDisposable
 
     internal static GradientTape? Active => t_active;
 
+    /// <summary>Stops the thread's active tape from recording until <see cref="Resume"/> (shape tracing).</summary>
+    internal static GradientTape? Suspend()
+    {
+        var t = t_active;
+        t_active = null;
+        return t;
+    }
+
+    internal static void Resume(GradientTape? tape) => t_active = tape;
+
     /// <summary>Forgets the recording and starts a new one (reusing all storage).</summary>
     public void Reset()
     {
