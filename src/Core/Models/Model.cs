@@ -158,7 +158,7 @@ public partial class Model : Layer
     {
         if (!IsGraphNetwork)
             throw new InvalidOperationException($"Model '{Name}' is a subclassed model that does not override Call.");
-        Span<Tensor> outs = _outputs!.Length <= 8 ? new Tensor[_outputs.Length] : new Tensor[_outputs.Length];
+        var outs = new Tensor[_outputs!.Length];
         RunGraph([inputs], outs, training);
         return outs[0];
     }
