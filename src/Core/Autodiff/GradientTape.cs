@@ -151,6 +151,8 @@ public sealed class GradientTape : IDisposable
             for (int i = 0; i < node.ManyCount; i++) node.ManySlots[i] = InputSlot(node.Many[i]);
         }
         node.SlotOut = SlotOf(node.Out.Impl, assign: true);
+        Pin(node.A); Pin(node.B); Pin(node.C); Pin(node.Out); Pin(node.Saved);
+        if (node.Many is not null) for (int i = 0; i < node.ManyCount; i++) Pin(node.Many[i]);
         if (_count == _nodes.Length) Array.Resize(ref _nodes, _nodes.Length * 2);
         _nodes[_count++] = node;
     }
@@ -293,11 +295,23 @@ public sealed class GradientTape : IDisposable
         if (!Persistent) ClearNodes();
     }
 
+    private static void Pin(Tensor t)
+    {
+        if (!t.IsNull) t.Impl.Pin();
+    }
+
+    private static void Unpin(Tensor t)
+    {
+        if (!t.IsNull) t.PinnedImpl.Unpin();
+    }
+
     private void ClearNodes()
     {
         for (int i = 0; i < _count; i++)
         {
             ref var n = ref _nodes[i];
+            Unpin(n.A); Unpin(n.B); Unpin(n.C); Unpin(n.Out); Unpin(n.Saved);
+            if (n.Many is not null) for (int k = 0; k < n.ManyCount; k++) Unpin(n.Many[k]);
             if (n.Many is not null) ArrayPool<Tensor>.Shared.Return(n.Many, clearArray: true);
             if (n.ManySlots is not null) ArrayPool<int>.Shared.Return(n.ManySlots);
             n = default;

@@ -31,6 +31,9 @@ public readonly partial struct Tensor : IDisposable, IEquatable<Tensor>
         }
     }
 
+    /// <summary>The record of a tensor the tape pinned: valid even when a release was deferred.</summary>
+    internal TensorImpl PinnedImpl => _impl!;
+
     private void ThrowInvalid()
     {
         if (_impl is null)

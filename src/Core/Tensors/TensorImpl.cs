@@ -18,6 +18,10 @@ internal sealed class TensorImpl
     internal Variable? Variable;
     internal bool Released;
 
+    /// <summary>How many recorded tape nodes reference this tensor; while non-zero a release is deferred.</summary>
+    internal int TapePins;
+    internal bool ReleaseDeferred;
+
     // Autodiff bookkeeping: which tape and recording pass gave this tensor a gradient slot.
     internal GradientTape? Tape;
     internal int TapeEpoch;
@@ -29,15 +33,31 @@ internal sealed class TensorImpl
         if (pool.TryPop(out var impl))
         {
             impl.Released = false;
+            impl.ReleaseDeferred = false;
+            impl.TapePins = 0;
             return impl;
         }
         return new TensorImpl();
+    }
+
+    internal void Pin() => TapePins++;
+
+    internal void Unpin()
+    {
+        if (--TapePins == 0 && ReleaseDeferred) Release();
     }
 
     /// <summary>Drops the buffer reference and recycles the record; every existing handle becomes stale.</summary>
     internal void Release()
     {
         if (Released) return;
+        if (TapePins > 0)
+        {
+            // A recording tape still needs the values for its backward pass; it releases us when it lets go.
+            ReleaseDeferred = true;
+            return;
+        }
+        ReleaseDeferred = false;
         Released = true;
         Generation++;
         var buffer = Buffer;

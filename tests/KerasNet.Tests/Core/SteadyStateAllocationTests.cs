@@ -2,6 +2,7 @@ using Xunit;
 
 namespace KerasNet.Tests.Core;
 
+[Collection(SerialCollection.Name)]
 public class SteadyStateAllocationTests
 {
     [Fact]

@@ -88,3 +88,33 @@ public class TensorBasicsTests
         Assert.Contains("cuda", n.Message);
     }
 }
+
+public class TapePinningTests
+{
+    [Fact]
+    public void DisposingARecordedIntermediateDoesNotBreakTheBackwardPass()
+    {
+        var x = new Variable(Tensor.FromArray(new float[] { -2, 0.5f, 3 }), "x");
+        using var tape = new GradientTape();
+        Tensor y;
+        using (var t = Ops.Maximum(x, Tensor.Scalar(0f))) // t is recorded, then disposed by the using
+        {
+            y = Ops.Sum(Ops.Minimum(t, Tensor.Scalar(1f)));
+        }
+        // clip(x, 0, 1) = [0, 0.5, 1]; d/dx = [0, 1, 0]
+        Assert.Equal(1.5f, y.ToScalar(), 6);
+        Assert.Equal(new float[] { 0, 1, 0 }, tape.Gradient(y, x).ToArray());
+    }
+
+    [Fact]
+    public void AReleaseDeferredByTheTapeHappensWhenTheTapeForgets()
+    {
+        var x = new Variable(Tensor.FromArray(new float[] { 1, 2 }), "x");
+        var tape = new GradientTape();
+        var t = Ops.Square(x);
+        t.Dispose();
+        Assert.False(t.IsDisposed); // still needed by the tape
+        tape.Dispose();
+        Assert.True(t.IsDisposed);
+    }
+}
