@@ -134,6 +134,21 @@ public class OptimizerTests
             JsonNode.Parse("""{"class_name": "RMSprop", "config": {"clipvalue": 1.0, "global_clipnorm": 2.0}}""")!));
     }
 
+    [Theory]
+    [InlineData(0f, null, null)]
+    [InlineData(null, 0f, null)]
+    [InlineData(null, null, 0f)]
+    [InlineData(-1f, null, null)]
+    [InlineData(null, -0.5f, null)]
+    public void ZeroOrNegativeClipOptionsMeanNoClipping(float? clipnorm, float? clipvalue, float? globalClipnorm)
+    {
+        // Keras clips only when the option is positive ("if self.clipnorm and self.clipnorm > 0").
+        var w = new Variable(Tensor.FromArray(new float[] { 0f, 0f }), "w");
+        new SGD(1f, clipnorm: clipnorm, clipvalue: clipvalue, globalClipnorm: globalClipnorm)
+            .ApplyGradients([Tensor.FromArray(new float[] { 3f, -4f })], [w]);
+        Assert.Equal(new[] { -3f, 4f }, w.Value.ToArray());
+    }
+
     [Fact]
     public void InvalidHyperparametersAreRejected()
     {
