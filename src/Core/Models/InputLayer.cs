@@ -51,7 +51,7 @@ public sealed class InputLayer : Layer
     {
         var shape = (config["batch_shape"] ?? config["batch_input_shape"]) as JsonArray
             ?? throw new ArgumentException("An InputLayer config needs batch_shape.");
-        var dims = shape.Select(n => n is null ? -1 : (int)n.GetValue<double>()).ToArray();
+        var dims = shape.Select(n => n is null ? -1 : n.AsInt()).ToArray();
         return new InputLayer(batchShape: dims, dtype: DTypes.Parse(config.GetString("dtype", "float32")!), name: config.GetString("name", null));
     }
 }

@@ -146,10 +146,10 @@ public abstract class Layer : IKerasObject
     }
 
     /// <summary>Weights the optimizer updates: the trainable ones of a trainable layer.</summary>
-    public IReadOnlyList<Variable> TrainableWeights => Trainable ? CollectWeights(trainable: true) : [];
+    public virtual IReadOnlyList<Variable> TrainableWeights => Trainable ? CollectWeights(trainable: true) : [];
 
     /// <summary>Weights the optimizer leaves alone (moving statistics, and everything of a frozen layer).</summary>
-    public IReadOnlyList<Variable> NonTrainableWeights
+    public virtual IReadOnlyList<Variable> NonTrainableWeights
     {
         get
         {
@@ -350,19 +350,19 @@ public abstract class Layer : IKerasObject
         var spec = InputSpec;
         if (spec is null) return;
         string what = spec.Description is null ? "" : $" {spec.Description}";
-        string at = inputIndex == 0 ? "" : $" (input {inputIndex})";
+        string at = "";
         if (spec.Ndim is int nd && shape.Rank != nd)
-            throw new ArgumentException($"Input 0 of layer '{Name}' ({ClassName}) is incompatible with the layer: expected rank {nd}{what}, got rank {shape.Rank} with shape {KerasTensor.ShapeText(shape)}{at}.");
+            throw new ArgumentException($"Input {inputIndex} of layer '{Name}' ({ClassName}) is incompatible with the layer: expected rank {nd}{what}, got rank {shape.Rank} with shape {KerasTensor.ShapeText(shape)}{at}.");
         if (spec.MinNdim is int mn && shape.Rank < mn)
-            throw new ArgumentException($"Input 0 of layer '{Name}' ({ClassName}) is incompatible with the layer: expected rank >= {mn}{what}, got rank {shape.Rank} with shape {KerasTensor.ShapeText(shape)}{at}.");
+            throw new ArgumentException($"Input {inputIndex} of layer '{Name}' ({ClassName}) is incompatible with the layer: expected rank >= {mn}{what}, got rank {shape.Rank} with shape {KerasTensor.ShapeText(shape)}{at}.");
         if (spec.MaxNdim is int mx && shape.Rank > mx)
-            throw new ArgumentException($"Input 0 of layer '{Name}' ({ClassName}) is incompatible with the layer: expected rank <= {mx}{what}, got rank {shape.Rank} with shape {KerasTensor.ShapeText(shape)}{at}.");
+            throw new ArgumentException($"Input {inputIndex} of layer '{Name}' ({ClassName}) is incompatible with the layer: expected rank <= {mx}{what}, got rank {shape.Rank} with shape {KerasTensor.ShapeText(shape)}{at}.");
         if (spec.Axes is { } axes)
             foreach (var (axis, size) in axes)
             {
                 int a = axis < 0 ? axis + shape.Rank : axis;
                 if (a >= 0 && a < shape.Rank && shape[a] >= 0 && shape[a] != size)
-                    throw new ArgumentException($"Input 0 of layer '{Name}' ({ClassName}) is incompatible with the layer: expected axis {axis} of the input shape to have value {size}, but received input with shape {KerasTensor.ShapeText(shape)}{at}.");
+                    throw new ArgumentException($"Input {inputIndex} of layer '{Name}' ({ClassName}) is incompatible with the layer: expected axis {axis} of the input shape to have value {size}, but received input with shape {KerasTensor.ShapeText(shape)}{at}.");
             }
     }
 
@@ -385,8 +385,8 @@ public abstract class Layer : IKerasObject
     public Tensor Apply(Tensor inputs, bool training = false)
     {
         var shape = inputs.Shape;
-        if (!Built) EnsureBuilt([shape.Rank > 0 ? shape.With(0, -1) : shape]);
         CheckInput(shape);
+        if (!Built) EnsureBuilt([shape.Rank > 0 ? shape.With(0, -1) : shape]);
         return Call(inputs, training);
     }
 
@@ -394,8 +394,8 @@ public abstract class Layer : IKerasObject
     public Tensor Apply(IReadOnlyList<Tensor> inputs, bool training = false)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        if (!Built) EnsureBuilt(inputs.Select(t => t.Shape.Rank > 0 ? t.Shape.With(0, -1) : t.Shape).ToArray());
         for (int i = 0; i < inputs.Count; i++) CheckInput(inputs[i].Shape, i);
+        if (!Built) EnsureBuilt(inputs.Select(t => t.Shape.Rank > 0 ? t.Shape.With(0, -1) : t.Shape).ToArray());
         return Call(inputs.ToArray(), training);
     }
 

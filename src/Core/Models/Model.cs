@@ -39,6 +39,15 @@ public partial class Model : Layer
     /// <summary>For subclasses (subclassed models and Sequential).</summary>
     protected Model(string? name = null) : base(name) { }
 
+    /// <summary>"Functional" for a functional model (as Keras writes it), else the class's name.</summary>
+    public override string ClassName => GetType() == typeof(Model) ? "Functional" : GetType().Name;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<Variable> TrainableWeights => CollectTrainable();
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<Variable> NonTrainableWeights => CollectNonTrainable();
+
     /// <summary>Whether this model runs a functional graph (functional models and built Sequentials).</summary>
     public bool IsGraphNetwork => _inputs is not null;
 
@@ -94,7 +103,7 @@ public partial class Model : Layer
     internal IReadOnlyList<Variable> CollectTrainable()
     {
         if (!Trainable) return [];
-        if (!IsGraphNetwork) return TrainableWeights;
+        if (!IsGraphNetwork) return base.TrainableWeights;
         var all = new List<Variable>();
         foreach (var l in Layers) foreach (var w in l.TrainableWeights) if (!all.Contains(w)) all.Add(w);
         return all;
@@ -298,7 +307,7 @@ public partial class Model : Layer
         KerasTensor Resolve(JsonArray r)
         {
             string layerName = r[0]!.GetValue<string>();
-            int node = (int)r[1]!.GetValue<double>(), index = (int)r[2]!.GetValue<double>();
+            int node = r[1]!.AsInt(), index = r[2]!.AsInt();
             if (!created.TryGetValue(layerName, out var layer))
                 throw new ArgumentException($"The functional config refers to an unknown layer '{layerName}'.");
             if (node >= layer.InboundNodes.Count)

@@ -40,10 +40,10 @@ public sealed class SeedGenerator
 
 public static partial class Ops
 {
-    private static Tensor RandomTensor(RandomDistribution d, Shape shape, float a, float b, SeedGenerator? seed)
+    private static Tensor RandomTensor(RandomDistribution d, Shape shape, float a, float b, SeedGenerator? seed, IBackend? backend = null)
     {
         var gen = seed ?? SeedGenerator.Global;
-        var y = Tensor.Empty(shape, DType.Float32);
+        var y = Tensor.Empty(shape, DType.Float32, backend);
         long n = shape.Size;
         y.Backend.Random(d, y.Buffer, n, gen.Seed, gen.Take(d is RandomDistribution.Normal or RandomDistribution.TruncatedNormal ? n * 4 : n), a, b);
         return y;
@@ -78,7 +78,7 @@ public static partial class Ops
         if (rate is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(rate), rate, "Dropout needs a rate in [0, 1).");
         CheckFloat(x, "Dropout");
         if (rate == 0) return Identity(x);
-        using var keep = RandomBernoulli(x.Shape, 1 - rate, seed);
+        using var keep = RandomTensor(RandomDistribution.Bernoulli, x.Shape, 1 - rate, 0, seed, x.Backend);
         using var scale = ScalarLike(x, 1.0 / (1 - rate));
         using var mask = Multiply(keep, scale);
         return Multiply(x, mask);

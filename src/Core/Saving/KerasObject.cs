@@ -166,6 +166,9 @@ public static class ConfigExtensions
     /// <summary>A nullable int.</summary>
     public static int? GetIntOrNull(this JsonObject c, string key) => c[key] is JsonValue v ? (int)Num(v, key) : null;
 
+    /// <summary>A JSON number as an int, whether parsed from text or built in memory.</summary>
+    public static int AsInt(this JsonNode node) => (int)Num((JsonValue)node, "value");
+
     private static double Num(JsonValue v, string key)
     {
         if (v.TryGetValue(out double d)) return d;
