@@ -320,7 +320,7 @@ public static class LossFunctions
             }
             catch (ArgumentOutOfRangeException e)
             {
-                throw new ArgumentException($"{fn}: a label is outside the valid range [0, {numClasses}) of the {numClasses} classes of y_pred (shape {yPred.Shape}): {e.Message}", nameof(yTrue), e);
+                throw new ArgumentException($"{fn}: y_true holds a label outside [0, {numClasses}); y_pred of shape {yPred.Shape} has {numClasses} classes. {LossUtils.InnerMessage(e)}", nameof(yTrue), e);
             }
             if (!valid.IsNull)
             {
