@@ -26,7 +26,8 @@ public abstract class Metric : IKerasObject
     /// <summary>Creates a non-trainable state variable filled with <paramref name="initialValue"/>.</summary>
     protected Variable AddVariable(Shape shape, string name, float initialValue = 0f)
     {
-        var v = new Variable(Ops.Full(shape, initialValue), name, trainable: false);
+        using var init = Ops.Full(shape, initialValue);
+        var v = new Variable(init, name, trainable: false);
         _variables.Add(v);
         _initial.Add(initialValue);
         return v;
