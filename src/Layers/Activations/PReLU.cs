@@ -33,6 +33,7 @@ public sealed class PReLU : Layer
             foreach (int a in sharedAxes)
                 if (a < 1) throw new ArgumentOutOfRangeException(nameof(sharedAxes), a, "PReLU's shared_axes count from 1 (axis 0 is the batch axis).");
         _sharedAxes = sharedAxes is null ? null : [.. sharedAxes];
+        InputSpec = new InputSpec { MinNdim = 2 };
     }
 
     /// <summary>Alpha's initializer.</summary>
