@@ -15,8 +15,7 @@ public abstract class Loss : IKerasObject
     protected Loss(string name, string? reduction = "sum_over_batch_size")
     {
         reduction ??= "none";
-        if (!Reductions.Contains(reduction))
-            throw new ArgumentException($"Unknown reduction '{reduction}'. Known reductions: {string.Join(", ", Reductions)}.", nameof(reduction));
+        CheckReduction(reduction);
         Name = name;
         Reduction = reduction;
     }
@@ -34,62 +33,95 @@ public abstract class Loss : IKerasObject
     /// (for elementwise losses, the mean over the last axis).</summary>
     public abstract Tensor Call(Tensor yTrue, Tensor yPred);
 
+    /// <summary>Per-sample losses and, for losses that ignore some entries (Keras's mask on the loss
+    /// values, e.g. <c>ignore_class</c>), a bool or float mask of the valid ones; <c>default</c> when none.</summary>
+    protected virtual Tensor CallWithMask(Tensor yTrue, Tensor yPred, out Tensor mask)
+    {
+        mask = default;
+        return Call(yTrue, yPred);
+    }
+
     /// <summary>The reduced loss (Keras's <c>loss(y_true, y_pred, sample_weight)</c>).</summary>
     public Tensor Compute(Tensor yTrue, Tensor yPred, Tensor sampleWeight = default)
     {
-        using var losses = Call(yTrue, yPred);
-        return Reduce(losses, sampleWeight, Reduction);
-    }
-
-    /// <summary>Applies sample weights (broadcast from the batch axis) and a reduction to per-sample losses.</summary>
-    public static Tensor Reduce(Tensor losses, Tensor sampleWeight, string reduction)
-    {
-        Tensor weighted = losses;
-        bool own = false;
-        if (!sampleWeight.IsNull)
-        {
-            var sw = sampleWeight.DType == DType.Float32 ? sampleWeight : Ops.Cast(sampleWeight, DType.Float32);
-            // Align a (batch,) weight with (batch, d1, ...) losses, or squeeze a trailing 1.
-            var swShaped = sw;
-            if (sw.Rank < losses.Rank)
-            {
-                Span<int> dims = stackalloc int[losses.Rank];
-                for (int i = 0; i < dims.Length; i++) dims[i] = i < sw.Rank ? sw.Shape[i] : 1;
-                swShaped = Ops.Reshape(sw, new Shape(dims));
-            }
-            else if (sw.Rank == losses.Rank + 1 && sw.Shape[-1] == 1)
-            {
-                swShaped = Ops.Squeeze(sw, -1);
-            }
-            weighted = Ops.Multiply(losses, swShaped);
-            own = true;
-            if (!swShaped.Equals(sw)) swShaped.Dispose();
-            if (!sw.Equals(sampleWeight)) sw.Dispose();
-        }
+        var scope = LossUtils.OpenScratch(yTrue, yPred, sampleWeight);
         try
         {
-            switch (reduction)
-            {
-                case "none":
-                    return own ? Ops.Identity(weighted) : Ops.Identity(losses);
-                case "sum":
-                    return Ops.Sum(weighted);
-                case "mean_with_sample_weight" when !sampleWeight.IsNull:
-                {
-                    using var s = Ops.Sum(weighted);
-                    using var swf = sampleWeight.DType == DType.Float32 ? Ops.Identity(sampleWeight) : Ops.Cast(sampleWeight, DType.Float32);
-                    using var b = Ops.BroadcastTo(swf.Rank <= losses.Rank ? swf : Ops.Squeeze(swf, -1), Ops.BroadcastShapes(swf.Shape, losses.Shape));
-                    using var d = Ops.Sum(b);
-                    return Ops.Divide(s, d);
-                }
-                default: // sum_over_batch_size, mean
-                    return Ops.Mean(weighted);
-            }
+            var losses = CallWithMask(yTrue, yPred, out var mask);
+            return LossUtils.Keep(scope, Reduce(losses, sampleWeight, Reduction, mask));
         }
         finally
         {
-            if (own) weighted.Dispose();
+            LossUtils.Close(scope);
         }
+    }
+
+    /// <summary>Applies sample weights and a reduction to per-sample losses, as Keras 3's
+    /// <c>reduce_weighted_values</c>: the weights are aligned with <c>squeeze_or_expand_to_same_rank</c>
+    /// (a trailing axis of 1 is squeezed or added when the ranks differ by one) and then broadcast as in
+    /// NumPy; "sum_over_batch_size" and "mean" divide the weighted sum by the number of elements,
+    /// "mean_with_sample_weight" by the sum of the weights (0 when that sum is 0).</summary>
+    public static Tensor Reduce(Tensor losses, Tensor sampleWeight, string reduction) => Reduce(losses, sampleWeight, reduction, default);
+
+    /// <summary>As <see cref="Reduce(Tensor, Tensor, string)"/>, with Keras's mask of valid loss entries: for
+    /// "sum_over_batch_size" and "mean" the masked entries count neither in the sum nor in the divisor.</summary>
+    public static Tensor Reduce(Tensor losses, Tensor sampleWeight, string reduction, Tensor mask)
+    {
+        ArgumentNullException.ThrowIfNull(reduction);
+        CheckReduction(reduction);
+        if (losses.IsNull) throw new ArgumentException("Reduce: the losses are an uninitialized tensor.", nameof(losses));
+        var scope = LossUtils.OpenScratch(losses, sampleWeight, mask);
+        try
+        {
+            var values = LossUtils.ToFloat(losses);
+            var sw = sampleWeight.IsNull ? default : LossUtils.ToFloat(sampleWeight);
+            if (!mask.IsNull)
+            {
+                var m = LossUtils.ToFloat(mask);
+                if (reduction is "mean" or "sum_over_batch_size")
+                {
+                    // Valid entries get weight total/valid, so that the mean is over the valid ones only.
+                    var total = LossUtils.Scalar(m, m.Size);
+                    m = Ops.Multiply(m, LossUtils.DivideNoNan(total, Ops.Sum(m)));
+                }
+                if (sw.IsNull) sw = m;
+                else
+                {
+                    (m, sw) = LossUtils.SqueezeOrExpand(m, sw);
+                    sw = Ops.Multiply(sw, m);
+                }
+            }
+            if (!sw.IsNull)
+            {
+                (values, sw) = LossUtils.SqueezeOrExpand(values, sw);
+                if (!LossUtils.Broadcastable(values.Shape, sw.Shape))
+                    throw new ArgumentException($"sample_weight of shape {sampleWeight.Shape} cannot be applied to losses of shape {losses.Shape} (after aligning ranks: {sw.Shape} vs {values.Shape}).", nameof(sampleWeight));
+                values = Ops.Multiply(values, sw);
+            }
+            Tensor result;
+            if (reduction == "none" || values.Rank == 0 || (values.Rank == 1 && values.Shape[0] == 0))
+            {
+                result = values.Equals(losses) ? Ops.Identity(values) : values;
+            }
+            else
+            {
+                var sum = Ops.Sum(values);
+                if (reduction == "sum") result = sum;
+                else if (reduction == "mean_with_sample_weight" && !sw.IsNull) result = LossUtils.DivideNoNan(sum, Ops.Sum(sw));
+                else result = values.Size > 0 ? Ops.Divide(sum, LossUtils.Scalar(sum, values.Size)) : Ops.ZerosLike(sum);
+            }
+            return LossUtils.Keep(scope, result);
+        }
+        finally
+        {
+            LossUtils.Close(scope);
+        }
+    }
+
+    private static void CheckReduction(string reduction)
+    {
+        if (!Reductions.Contains(reduction))
+            throw new ArgumentException($"Unknown reduction '{reduction}'. Known reductions: {string.Join(", ", Reductions)}.", nameof(reduction));
     }
 
     /// <inheritdoc/>
