@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using KerasNet.Constraints;
+using KerasNet.Initializers;
+using KerasNet.Models;
+using KerasNet.Regularizers;
+using KerasNet.Saving;
+
+namespace KerasNet.Layers;
+
+/// <summary>Config and argument helpers shared by the normalization and noise layers: Keras's
+/// <c>initializers/regularizers/constraints.serialize</c> and <c>get</c>, axis checks and shape text.</summary>
+internal static class NormalizationArgs
+{
+    /// <summary>Keras's <c>initializers.serialize</c>: {"module", "class_name", "config", "registered_name"}.</summary>
+    public static JsonNode Serialize(Initializer initializer) => KerasRegistry.Serialize(initializer, "keras.initializers");
+
+    /// <summary>Keras's <c>regularizers.serialize</c>: the object's entry, or null.</summary>
+    public static JsonNode? Serialize(Regularizer? regularizer) =>
+        regularizer is null ? null : KerasRegistry.Serialize(regularizer, "keras.regularizers");
+
+    /// <summary>Keras's <c>constraints.serialize</c>: the object's entry, or null.</summary>
+    public static JsonNode? Serialize(Constraint? constraint) =>
+        constraint is null ? null : KerasRegistry.Serialize(constraint, "keras.constraints");
+
+    /// <summary>Keras's <c>initializers.get</c> on a config entry: a string identifier or a serialized
+    /// object; absent or null gives <paramref name="fallback"/>.</summary>
+    public static Initializer Initializer(JsonObject config, string key, string fallback) =>
+        config[key] is { } node ? KerasRegistry.Deserialize<Initializer>(node) : KerasRegistry.Get<Initializer>(fallback);
+
+    /// <summary>Keras's <c>regularizers.get</c> on a config entry (null when absent).</summary>
+    public static Regularizer? Regularizer(JsonObject config, string key) =>
+        config[key] is { } node ? KerasRegistry.Deserialize<Regularizer>(node) : null;
+
+    /// <summary>Keras's <c>constraints.get</c> on a config entry (null when absent).</summary>
+    public static Constraint? Constraint(JsonObject config, string key) =>
+        config[key] is { } node ? KerasRegistry.Deserialize<Constraint>(node) : null;
+
+    /// <summary>A number as a double (full precision, unlike <c>GetFloat</c>), or <paramref name="fallback"/>
+    /// when the key is absent or null.</summary>
+    public static double Double(JsonObject config, string key, double fallback)
+    {
+        if (config[key] is not JsonValue v) return fallback;
+        if (v.TryGetValue(out double d)) return d;
+        if (v.TryGetValue(out long l)) return l;
+        if (v.TryGetValue(out int i)) return i;
+        if (v.TryGetValue(out float f)) return f;
+        throw new ArgumentException($"Config key '{key}' should be a number; got {v.ToJsonString()}.");
+    }
+
+    /// <summary>Normalizes <paramref name="axis"/> for an input of <paramref name="inputShape"/>; an axis out of
+    /// range fails naming the layer, the axis and the shape.</summary>
+    public static int Axis(Layer layer, int axis, Shape inputShape)
+    {
+        int rank = inputShape.Rank;
+        int a = axis < 0 ? axis + rank : axis;
+        if (a < 0 || a >= rank)
+            throw new ArgumentException(
+                $"Layer '{layer.Name}' ({layer.ClassName}): axis {axis} is out of bounds for input shape {KerasTensor.ShapeText(inputShape)} " +
+                $"(rank {rank}); the axis must be in [{-rank}, {rank - 1}].");
+        return a;
+    }
+
+    /// <summary>The size of <paramref name="axis"/>, which must be known (not the batch's -1).</summary>
+    public static int KnownDim(Layer layer, int axis, int originalAxis, Shape inputShape)
+    {
+        int d = inputShape[axis];
+        if (d < 0)
+            throw new ArgumentException(
+                $"Layer '{layer.Name}' ({layer.ClassName}): axis {originalAxis} of the input should have a defined dimension, " +
+                $"but the layer received an input with shape {KerasTensor.ShapeText(inputShape)}.");
+        return d;
+    }
+
+    /// <summary>A rank-<paramref name="rank"/> shape of ones with <paramref name="dims"/> at <paramref name="axes"/>.</summary>
+    public static Shape BroadcastShape(int rank, ReadOnlySpan<int> axes, ReadOnlySpan<int> dims)
+    {
+        Span<int> d = stackalloc int[rank];
+        d.Fill(1);
+        for (int i = 0; i < axes.Length; i++) d[axes[i]] = dims[i];
+        return new Shape(d);
+    }
+
+    /// <summary>Keras's <c>ops.moments</c> with keepdims: the mean and the biased variance over <paramref name="axes"/>.
+    /// Computed here rather than with <c>Ops.Var</c>, which disposes intermediates that a recording
+    /// GradientTape still needs (its gradient then fails with ObjectDisposedException).</summary>
+    public static (Tensor Mean, Tensor Variance) Moments(Tensor x, ReadOnlySpan<int> axes)
+    {
+        var mean = Ops.Mean(x, axes, keepDims: true);
+        var variance = Ops.Mean(Ops.SquaredDifference(x, mean), axes, keepDims: true);
+        return (mean, variance);
+    }
+
+    /// <summary>Keras's float validation message for a rate-like argument in [0, 1].</summary>
+    public static float UnitInterval(float value, string argument)
+    {
+        if (!(value >= 0 && value <= 1))
+            throw new ArgumentOutOfRangeException(argument, value,
+                $"Invalid value received for argument `{argument}`. Expected a float value between 0 and 1. Received: {argument}={value.ToString(CultureInfo.InvariantCulture)}");
+        return value;
+    }
+
+    /// <summary>A seeded stream for a layer: from <paramref name="seed"/>, or a fresh seed drawn from the global stream.</summary>
+    public static SeedGenerator Generator(int? seed) => new(seed ?? SeedGenerator.Global.NextSeed());
+
+    /// <summary>The common base config without "trainable" (Keras's spatial dropout writes name and dtype only).</summary>
+    public static JsonObject WithoutTrainable(JsonObject config)
+    {
+        config.Remove("trainable");
+        return config;
+    }
+}
