@@ -17,11 +17,24 @@ internal static class PenaltyArgs
     /// <summary><c>factor · Σ f(x)</c> as a scalar tensor.</summary>
     public static Tensor Scaled(Tensor x, float factor, Func<Tensor, Tensor> elementwise)
     {
-        using var e = elementwise(x);
-        using var s = Ops.Sum(e);
-        using var f = Ops.ScalarLike(s, factor);
-        return Ops.Multiply(f, s);
+        bool taped = Taped(x);
+        var e = elementwise(x);
+        var s = Ops.Sum(e);
+        var f = Ops.ScalarLike(s, factor);
+        var result = Ops.Multiply(f, s);
+        if (!taped)
+        {
+            e.Dispose();
+            s.Dispose();
+            f.Dispose();
+        }
+        return result;
     }
+
+    /// <summary>Whether a recording tape tracks <paramref name="x"/>. Penalties are usually computed under the
+    /// training step's tape, whose backward pass still reads every intermediate (including constants that
+    /// were multiplied in); then they are left to the step's scope instead of being released at once.</summary>
+    public static bool Taped(Tensor x) => GradientTape.ShouldRecord(x) is not null;
 }
 
 /// <summary>The L1 penalty <c>l1 · Σ|x|</c>, as keras.regularizers.L1 (default factor 0.01).</summary>
@@ -79,9 +92,16 @@ public sealed class L1L2(float l1 = 0f, float l2 = 0f) : Regularizer
     {
         if (L1Factor != 0 && L2Factor != 0)
         {
-            using var a = PenaltyArgs.Scaled(x, L1Factor, Ops.Abs);
-            using var b = PenaltyArgs.Scaled(x, L2Factor, Ops.Square);
-            return Ops.Add(a, b);
+            bool taped = PenaltyArgs.Taped(x);
+            var a = PenaltyArgs.Scaled(x, L1Factor, Ops.Abs);
+            var b = PenaltyArgs.Scaled(x, L2Factor, Ops.Square);
+            var sum = Ops.Add(a, b);
+            if (!taped)
+            {
+                a.Dispose();
+                b.Dispose();
+            }
+            return sum;
         }
         if (L1Factor != 0) return PenaltyArgs.Scaled(x, L1Factor, Ops.Abs);
         if (L2Factor != 0) return PenaltyArgs.Scaled(x, L2Factor, Ops.Square);
