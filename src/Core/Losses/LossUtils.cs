@@ -118,6 +118,15 @@ internal static class LossUtils
         return true;
     }
 
+    /// <summary>Whether a tensor of shape <paramref name="from"/> broadcasts to exactly <paramref name="to"/>.</summary>
+    public static bool BroadcastsTo(Shape from, Shape to)
+    {
+        if (from.Rank > to.Rank) return false;
+        for (int i = 1; i <= from.Rank; i++)
+            if (from[-i] != 1 && from[-i] != to[-i]) return false;
+        return true;
+    }
+
     /// <summary>x / max(‖x‖₂, ε) along <paramref name="axis"/>, as keras.ops.normalize (x · min(rsqrt(Σx²), 1/ε)).</summary>
     public static Tensor L2Normalize(Tensor x, int axis)
     {
@@ -136,6 +145,14 @@ internal static class LossUtils
         for (int i = 0; i < x.Rank; i++) if (i != a) perm[n++] = i;
         perm[n] = a;
         return Ops.Transpose(x, perm);
+    }
+
+    /// <summary>An exception's message without the "(Parameter 'x')" suffix.</summary>
+    public static string InnerMessage(ArgumentException e)
+    {
+        var m = e.Message;
+        var suffix = e.ParamName is null ? null : $" (Parameter '{e.ParamName}')";
+        return suffix is not null && m.EndsWith(suffix, StringComparison.Ordinal) ? m[..^suffix.Length] : m;
     }
 
     /// <summary>Reads a "reduction" config value: a missing key is the default, a JSON null is "none".</summary>
