@@ -31,22 +31,22 @@ public sealed class BatchNormalization : Layer
     /// <param name="epsilon">Added to the variance before the square root.</param>
     /// <param name="center">Whether to add the learned offset beta.</param>
     /// <param name="scale">Whether to multiply by the learned scale gamma.</param>
-    /// <param name="betaInitializer">Beta's initializer (default zeros).</param>
-    /// <param name="gammaInitializer">Gamma's initializer (default ones).</param>
-    /// <param name="movingMeanInitializer">The moving mean's initializer (default zeros).</param>
-    /// <param name="movingVarianceInitializer">The moving variance's initializer (default ones).</param>
-    /// <param name="betaRegularizer">Optional penalty on beta.</param>
-    /// <param name="gammaRegularizer">Optional penalty on gamma.</param>
-    /// <param name="betaConstraint">Optional constraint on beta.</param>
-    /// <param name="gammaConstraint">Optional constraint on gamma.</param>
+    /// <param name="betaInitializer">Beta's initializer (an Initializer, a name or a config; "zeros" by default).</param>
+    /// <param name="gammaInitializer">Gamma's initializer (an Initializer, a name or a config; "ones" by default).</param>
+    /// <param name="movingMeanInitializer">The moving mean's initializer (an Initializer, a name or a config; "zeros" by default).</param>
+    /// <param name="movingVarianceInitializer">The moving variance's initializer (an Initializer, a name or a config; "ones" by default).</param>
+    /// <param name="betaRegularizer">Optional penalty on beta (a Regularizer, a name such as "l2" or a config).</param>
+    /// <param name="gammaRegularizer">Optional penalty on gamma (a Regularizer, a name such as "l2" or a config).</param>
+    /// <param name="betaConstraint">Optional constraint on beta (a Constraint, a name or a config).</param>
+    /// <param name="gammaConstraint">Optional constraint on gamma (a Constraint, a name or a config).</param>
     /// <param name="synchronized">Kept for the config; a single-device framework has nothing to synchronize.</param>
     /// <param name="name">The layer's name (unique by default).</param>
     /// <param name="trainable">Whether the layer trains; false also means inference mode.</param>
     public BatchNormalization(int axis = -1, double momentum = 0.99, double epsilon = 1e-3, bool center = true, bool scale = true,
-        Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
-        Initializer? movingMeanInitializer = null, Initializer? movingVarianceInitializer = null,
-        Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null,
-        Constraint? betaConstraint = null, Constraint? gammaConstraint = null,
+        object? betaInitializer = null, object? gammaInitializer = null,
+        object? movingMeanInitializer = null, object? movingVarianceInitializer = null,
+        object? betaRegularizer = null, object? gammaRegularizer = null,
+        object? betaConstraint = null, object? gammaConstraint = null,
         bool synchronized = false, string? name = null, bool trainable = true)
         : base(name, trainable)
     {
@@ -56,14 +56,14 @@ public sealed class BatchNormalization : Layer
         Epsilon = epsilon;
         Center = center;
         Scale = scale;
-        BetaInitializer = betaInitializer ?? new Zeros();
-        GammaInitializer = gammaInitializer ?? new Ones();
-        MovingMeanInitializer = movingMeanInitializer ?? new Zeros();
-        MovingVarianceInitializer = movingVarianceInitializer ?? new Ones();
-        BetaRegularizer = betaRegularizer;
-        GammaRegularizer = gammaRegularizer;
-        BetaConstraint = betaConstraint;
-        GammaConstraint = gammaConstraint;
+        BetaInitializer = LayerArgs.Initializer(betaInitializer, "zeros", nameof(betaInitializer), "BatchNormalization");
+        GammaInitializer = LayerArgs.Initializer(gammaInitializer, "ones", nameof(gammaInitializer), "BatchNormalization");
+        MovingMeanInitializer = LayerArgs.Initializer(movingMeanInitializer, "zeros", nameof(movingMeanInitializer), "BatchNormalization");
+        MovingVarianceInitializer = LayerArgs.Initializer(movingVarianceInitializer, "ones", nameof(movingVarianceInitializer), "BatchNormalization");
+        BetaRegularizer = LayerArgs.Regularizer(betaRegularizer, nameof(betaRegularizer), "BatchNormalization");
+        GammaRegularizer = LayerArgs.Regularizer(gammaRegularizer, nameof(gammaRegularizer), "BatchNormalization");
+        BetaConstraint = LayerArgs.Constraint(betaConstraint, nameof(betaConstraint), "BatchNormalization");
+        GammaConstraint = LayerArgs.Constraint(gammaConstraint, nameof(gammaConstraint), "BatchNormalization");
         Synchronized = synchronized;
         _updateScope = new TensorScope();
         _updateScope.End();
@@ -107,8 +107,9 @@ public sealed class BatchNormalization : Layer
     /// <summary>The moving variance (non-trainable), or null before building.</summary>
     public Variable? MovingVariance => _movingVariance;
 
-    /// <inheritdoc/>
-    public override bool HasTrainingBehaviour => true;
+    /// <summary>True while the layer is trainable: a frozen BatchNormalization runs in inference mode even when
+    /// called with training=true, as in Keras.</summary>
+    public override bool HasTrainingBehaviour => Trainable;
 
     /// <inheritdoc/>
     public override void Build(Shape inputShape)
@@ -196,14 +197,14 @@ public sealed class BatchNormalization : Layer
         c["epsilon"] = Epsilon;
         c["center"] = Center;
         c["scale"] = Scale;
-        c["beta_initializer"] = NormalizationArgs.Serialize(BetaInitializer);
-        c["gamma_initializer"] = NormalizationArgs.Serialize(GammaInitializer);
-        c["moving_mean_initializer"] = NormalizationArgs.Serialize(MovingMeanInitializer);
-        c["moving_variance_initializer"] = NormalizationArgs.Serialize(MovingVarianceInitializer);
-        c["beta_regularizer"] = NormalizationArgs.Serialize(BetaRegularizer);
-        c["gamma_regularizer"] = NormalizationArgs.Serialize(GammaRegularizer);
-        c["beta_constraint"] = NormalizationArgs.Serialize(BetaConstraint);
-        c["gamma_constraint"] = NormalizationArgs.Serialize(GammaConstraint);
+        c["beta_initializer"] = LayerArgs.Serialize(BetaInitializer, "keras.initializers");
+        c["gamma_initializer"] = LayerArgs.Serialize(GammaInitializer, "keras.initializers");
+        c["moving_mean_initializer"] = LayerArgs.Serialize(MovingMeanInitializer, "keras.initializers");
+        c["moving_variance_initializer"] = LayerArgs.Serialize(MovingVarianceInitializer, "keras.initializers");
+        c["beta_regularizer"] = LayerArgs.Serialize(BetaRegularizer, "keras.regularizers");
+        c["gamma_regularizer"] = LayerArgs.Serialize(GammaRegularizer, "keras.regularizers");
+        c["beta_constraint"] = LayerArgs.Serialize(BetaConstraint, "keras.constraints");
+        c["gamma_constraint"] = LayerArgs.Serialize(GammaConstraint, "keras.constraints");
         c["synchronized"] = Synchronized;
         return c;
     }
@@ -219,14 +220,14 @@ public sealed class BatchNormalization : Layer
             epsilon: NormalizationArgs.Double(config, "epsilon", 1e-3),
             center: config.GetBool("center", true),
             scale: config.GetBool("scale", true),
-            betaInitializer: NormalizationArgs.Initializer(config, "beta_initializer", "zeros"),
-            gammaInitializer: NormalizationArgs.Initializer(config, "gamma_initializer", "ones"),
-            movingMeanInitializer: NormalizationArgs.Initializer(config, "moving_mean_initializer", "zeros"),
-            movingVarianceInitializer: NormalizationArgs.Initializer(config, "moving_variance_initializer", "ones"),
-            betaRegularizer: NormalizationArgs.Regularizer(config, "beta_regularizer"),
-            gammaRegularizer: NormalizationArgs.Regularizer(config, "gamma_regularizer"),
-            betaConstraint: NormalizationArgs.Constraint(config, "beta_constraint"),
-            gammaConstraint: NormalizationArgs.Constraint(config, "gamma_constraint"),
+            betaInitializer: LayerArgs.Node(config, "beta_initializer"),
+            gammaInitializer: LayerArgs.Node(config, "gamma_initializer"),
+            movingMeanInitializer: LayerArgs.Node(config, "moving_mean_initializer"),
+            movingVarianceInitializer: LayerArgs.Node(config, "moving_variance_initializer"),
+            betaRegularizer: LayerArgs.Node(config, "beta_regularizer"),
+            gammaRegularizer: LayerArgs.Node(config, "gamma_regularizer"),
+            betaConstraint: LayerArgs.Node(config, "beta_constraint"),
+            gammaConstraint: LayerArgs.Node(config, "gamma_constraint"),
             synchronized: config.GetBool("synchronized", false),
             name: name,
             trainable: trainable);

@@ -26,18 +26,18 @@ public sealed class GroupNormalization : Layer
     /// <param name="epsilon">Added to the variance before the square root.</param>
     /// <param name="center">Whether to add the learned offset beta.</param>
     /// <param name="scale">Whether to multiply by the learned scale gamma.</param>
-    /// <param name="betaInitializer">Beta's initializer (default zeros).</param>
-    /// <param name="gammaInitializer">Gamma's initializer (default ones).</param>
-    /// <param name="betaRegularizer">Optional penalty on beta.</param>
-    /// <param name="gammaRegularizer">Optional penalty on gamma.</param>
-    /// <param name="betaConstraint">Optional constraint on beta.</param>
-    /// <param name="gammaConstraint">Optional constraint on gamma.</param>
+    /// <param name="betaInitializer">Beta's initializer (an Initializer, a name or a config; "zeros" by default).</param>
+    /// <param name="gammaInitializer">Gamma's initializer (an Initializer, a name or a config; "ones" by default).</param>
+    /// <param name="betaRegularizer">Optional penalty on beta (a Regularizer, a name such as "l2" or a config).</param>
+    /// <param name="gammaRegularizer">Optional penalty on gamma (a Regularizer, a name such as "l2" or a config).</param>
+    /// <param name="betaConstraint">Optional constraint on beta (a Constraint, a name or a config).</param>
+    /// <param name="gammaConstraint">Optional constraint on gamma (a Constraint, a name or a config).</param>
     /// <param name="name">The layer's name (unique by default).</param>
     /// <param name="trainable">Whether the weights train.</param>
     public GroupNormalization(int groups = 32, int axis = -1, double epsilon = 1e-3, bool center = true, bool scale = true,
-        Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
-        Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null,
-        Constraint? betaConstraint = null, Constraint? gammaConstraint = null,
+        object? betaInitializer = null, object? gammaInitializer = null,
+        object? betaRegularizer = null, object? gammaRegularizer = null,
+        object? betaConstraint = null, object? gammaConstraint = null,
         string? name = null, bool trainable = true)
         : base(name, trainable)
     {
@@ -49,12 +49,12 @@ public sealed class GroupNormalization : Layer
         Epsilon = epsilon;
         Center = center;
         Scale = scale;
-        BetaInitializer = betaInitializer ?? new Zeros();
-        GammaInitializer = gammaInitializer ?? new Ones();
-        BetaRegularizer = betaRegularizer;
-        GammaRegularizer = gammaRegularizer;
-        BetaConstraint = betaConstraint;
-        GammaConstraint = gammaConstraint;
+        BetaInitializer = LayerArgs.Initializer(betaInitializer, "zeros", nameof(betaInitializer), "GroupNormalization");
+        GammaInitializer = LayerArgs.Initializer(gammaInitializer, "ones", nameof(gammaInitializer), "GroupNormalization");
+        BetaRegularizer = LayerArgs.Regularizer(betaRegularizer, nameof(betaRegularizer), "GroupNormalization");
+        GammaRegularizer = LayerArgs.Regularizer(gammaRegularizer, nameof(gammaRegularizer), "GroupNormalization");
+        BetaConstraint = LayerArgs.Constraint(betaConstraint, nameof(betaConstraint), "GroupNormalization");
+        GammaConstraint = LayerArgs.Constraint(gammaConstraint, nameof(gammaConstraint), "GroupNormalization");
     }
 
     /// <summary>Number of groups (-1, one per channel, becomes the channel count when built).</summary>
@@ -158,12 +158,12 @@ public sealed class GroupNormalization : Layer
         c["epsilon"] = Epsilon;
         c["center"] = Center;
         c["scale"] = Scale;
-        c["beta_initializer"] = NormalizationArgs.Serialize(BetaInitializer);
-        c["gamma_initializer"] = NormalizationArgs.Serialize(GammaInitializer);
-        c["beta_regularizer"] = NormalizationArgs.Serialize(BetaRegularizer);
-        c["gamma_regularizer"] = NormalizationArgs.Serialize(GammaRegularizer);
-        c["beta_constraint"] = NormalizationArgs.Serialize(BetaConstraint);
-        c["gamma_constraint"] = NormalizationArgs.Serialize(GammaConstraint);
+        c["beta_initializer"] = LayerArgs.Serialize(BetaInitializer, "keras.initializers");
+        c["gamma_initializer"] = LayerArgs.Serialize(GammaInitializer, "keras.initializers");
+        c["beta_regularizer"] = LayerArgs.Serialize(BetaRegularizer, "keras.regularizers");
+        c["gamma_regularizer"] = LayerArgs.Serialize(GammaRegularizer, "keras.regularizers");
+        c["beta_constraint"] = LayerArgs.Serialize(BetaConstraint, "keras.constraints");
+        c["gamma_constraint"] = LayerArgs.Serialize(GammaConstraint, "keras.constraints");
         return c;
     }
 
@@ -178,12 +178,12 @@ public sealed class GroupNormalization : Layer
             epsilon: NormalizationArgs.Double(config, "epsilon", 1e-3),
             center: config.GetBool("center", true),
             scale: config.GetBool("scale", true),
-            betaInitializer: NormalizationArgs.Initializer(config, "beta_initializer", "zeros"),
-            gammaInitializer: NormalizationArgs.Initializer(config, "gamma_initializer", "ones"),
-            betaRegularizer: NormalizationArgs.Regularizer(config, "beta_regularizer"),
-            gammaRegularizer: NormalizationArgs.Regularizer(config, "gamma_regularizer"),
-            betaConstraint: NormalizationArgs.Constraint(config, "beta_constraint"),
-            gammaConstraint: NormalizationArgs.Constraint(config, "gamma_constraint"),
+            betaInitializer: LayerArgs.Node(config, "beta_initializer"),
+            gammaInitializer: LayerArgs.Node(config, "gamma_initializer"),
+            betaRegularizer: LayerArgs.Node(config, "beta_regularizer"),
+            gammaRegularizer: LayerArgs.Node(config, "gamma_regularizer"),
+            betaConstraint: LayerArgs.Node(config, "beta_constraint"),
+            gammaConstraint: LayerArgs.Node(config, "gamma_constraint"),
             name: name, trainable: trainable);
     }
 }

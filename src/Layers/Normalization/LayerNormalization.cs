@@ -30,18 +30,18 @@ public sealed class LayerNormalization : Layer
     /// <param name="center">Whether to add the learned offset beta.</param>
     /// <param name="scale">Whether to multiply by the learned scale gamma.</param>
     /// <param name="rmsScaling">Scale by gamma / sqrt(var + epsilon) only, ignoring center and scale.</param>
-    /// <param name="betaInitializer">Beta's initializer (default zeros).</param>
-    /// <param name="gammaInitializer">Gamma's initializer (default ones).</param>
-    /// <param name="betaRegularizer">Optional penalty on beta.</param>
-    /// <param name="gammaRegularizer">Optional penalty on gamma.</param>
-    /// <param name="betaConstraint">Optional constraint on beta.</param>
-    /// <param name="gammaConstraint">Optional constraint on gamma.</param>
+    /// <param name="betaInitializer">Beta's initializer (an Initializer, a name or a config; "zeros" by default).</param>
+    /// <param name="gammaInitializer">Gamma's initializer (an Initializer, a name or a config; "ones" by default).</param>
+    /// <param name="betaRegularizer">Optional penalty on beta (a Regularizer, a name such as "l2" or a config).</param>
+    /// <param name="gammaRegularizer">Optional penalty on gamma (a Regularizer, a name such as "l2" or a config).</param>
+    /// <param name="betaConstraint">Optional constraint on beta (a Constraint, a name or a config).</param>
+    /// <param name="gammaConstraint">Optional constraint on gamma (a Constraint, a name or a config).</param>
     /// <param name="name">The layer's name (unique by default).</param>
     /// <param name="trainable">Whether the weights train.</param>
     public LayerNormalization(int axis = -1, double epsilon = 1e-3, bool center = true, bool scale = true, bool rmsScaling = false,
-        Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
-        Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null,
-        Constraint? betaConstraint = null, Constraint? gammaConstraint = null,
+        object? betaInitializer = null, object? gammaInitializer = null,
+        object? betaRegularizer = null, object? gammaRegularizer = null,
+        object? betaConstraint = null, object? gammaConstraint = null,
         string? name = null, bool trainable = true)
         : this([axis], false, epsilon, center, scale, rmsScaling, betaInitializer, gammaInitializer,
             betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint, name, trainable)
@@ -54,18 +54,18 @@ public sealed class LayerNormalization : Layer
     /// <param name="center">Whether to add the learned offset beta.</param>
     /// <param name="scale">Whether to multiply by the learned scale gamma.</param>
     /// <param name="rmsScaling">Scale by gamma / sqrt(var + epsilon) only, ignoring center and scale.</param>
-    /// <param name="betaInitializer">Beta's initializer (default zeros).</param>
-    /// <param name="gammaInitializer">Gamma's initializer (default ones).</param>
-    /// <param name="betaRegularizer">Optional penalty on beta.</param>
-    /// <param name="gammaRegularizer">Optional penalty on gamma.</param>
-    /// <param name="betaConstraint">Optional constraint on beta.</param>
-    /// <param name="gammaConstraint">Optional constraint on gamma.</param>
+    /// <param name="betaInitializer">Beta's initializer (an Initializer, a name or a config; "zeros" by default).</param>
+    /// <param name="gammaInitializer">Gamma's initializer (an Initializer, a name or a config; "ones" by default).</param>
+    /// <param name="betaRegularizer">Optional penalty on beta (a Regularizer, a name such as "l2" or a config).</param>
+    /// <param name="gammaRegularizer">Optional penalty on gamma (a Regularizer, a name such as "l2" or a config).</param>
+    /// <param name="betaConstraint">Optional constraint on beta (a Constraint, a name or a config).</param>
+    /// <param name="gammaConstraint">Optional constraint on gamma (a Constraint, a name or a config).</param>
     /// <param name="name">The layer's name (unique by default).</param>
     /// <param name="trainable">Whether the weights train.</param>
     public LayerNormalization(int[] axes, double epsilon = 1e-3, bool center = true, bool scale = true, bool rmsScaling = false,
-        Initializer? betaInitializer = null, Initializer? gammaInitializer = null,
-        Regularizer? betaRegularizer = null, Regularizer? gammaRegularizer = null,
-        Constraint? betaConstraint = null, Constraint? gammaConstraint = null,
+        object? betaInitializer = null, object? gammaInitializer = null,
+        object? betaRegularizer = null, object? gammaRegularizer = null,
+        object? betaConstraint = null, object? gammaConstraint = null,
         string? name = null, bool trainable = true)
         : this(axes, true, epsilon, center, scale, rmsScaling, betaInitializer, gammaInitializer,
             betaRegularizer, gammaRegularizer, betaConstraint, gammaConstraint, name, trainable)
@@ -73,8 +73,8 @@ public sealed class LayerNormalization : Layer
     }
 
     private LayerNormalization(int[] axes, bool axisIsList, double epsilon, bool center, bool scale, bool rmsScaling,
-        Initializer? betaInitializer, Initializer? gammaInitializer, Regularizer? betaRegularizer, Regularizer? gammaRegularizer,
-        Constraint? betaConstraint, Constraint? gammaConstraint, string? name, bool trainable)
+        object? betaInitializer, object? gammaInitializer, object? betaRegularizer, object? gammaRegularizer,
+        object? betaConstraint, object? gammaConstraint, string? name, bool trainable)
         : base(name, trainable)
     {
         ArgumentNullException.ThrowIfNull(axes);
@@ -86,12 +86,12 @@ public sealed class LayerNormalization : Layer
         Center = center;
         Scale = scale;
         RmsScaling = rmsScaling;
-        BetaInitializer = betaInitializer ?? new Zeros();
-        GammaInitializer = gammaInitializer ?? new Ones();
-        BetaRegularizer = betaRegularizer;
-        GammaRegularizer = gammaRegularizer;
-        BetaConstraint = betaConstraint;
-        GammaConstraint = gammaConstraint;
+        BetaInitializer = LayerArgs.Initializer(betaInitializer, "zeros", nameof(betaInitializer), "LayerNormalization");
+        GammaInitializer = LayerArgs.Initializer(gammaInitializer, "ones", nameof(gammaInitializer), "LayerNormalization");
+        BetaRegularizer = LayerArgs.Regularizer(betaRegularizer, nameof(betaRegularizer), "LayerNormalization");
+        GammaRegularizer = LayerArgs.Regularizer(gammaRegularizer, nameof(gammaRegularizer), "LayerNormalization");
+        BetaConstraint = LayerArgs.Constraint(betaConstraint, nameof(betaConstraint), "LayerNormalization");
+        GammaConstraint = LayerArgs.Constraint(gammaConstraint, nameof(gammaConstraint), "LayerNormalization");
     }
 
     /// <summary>The normalized axes as given.</summary>
@@ -186,12 +186,12 @@ public sealed class LayerNormalization : Layer
         c["center"] = Center;
         c["scale"] = Scale;
         c["rms_scaling"] = RmsScaling;
-        c["beta_initializer"] = NormalizationArgs.Serialize(BetaInitializer);
-        c["gamma_initializer"] = NormalizationArgs.Serialize(GammaInitializer);
-        c["beta_regularizer"] = NormalizationArgs.Serialize(BetaRegularizer);
-        c["gamma_regularizer"] = NormalizationArgs.Serialize(GammaRegularizer);
-        c["beta_constraint"] = NormalizationArgs.Serialize(BetaConstraint);
-        c["gamma_constraint"] = NormalizationArgs.Serialize(GammaConstraint);
+        c["beta_initializer"] = LayerArgs.Serialize(BetaInitializer, "keras.initializers");
+        c["gamma_initializer"] = LayerArgs.Serialize(GammaInitializer, "keras.initializers");
+        c["beta_regularizer"] = LayerArgs.Serialize(BetaRegularizer, "keras.regularizers");
+        c["gamma_regularizer"] = LayerArgs.Serialize(GammaRegularizer, "keras.regularizers");
+        c["beta_constraint"] = LayerArgs.Serialize(BetaConstraint, "keras.constraints");
+        c["gamma_constraint"] = LayerArgs.Serialize(GammaConstraint, "keras.constraints");
         return c;
     }
 
@@ -206,12 +206,12 @@ public sealed class LayerNormalization : Layer
             config.GetBool("center", true),
             config.GetBool("scale", true),
             config.GetBool("rms_scaling", false),
-            NormalizationArgs.Initializer(config, "beta_initializer", "zeros"),
-            NormalizationArgs.Initializer(config, "gamma_initializer", "ones"),
-            NormalizationArgs.Regularizer(config, "beta_regularizer"),
-            NormalizationArgs.Regularizer(config, "gamma_regularizer"),
-            NormalizationArgs.Constraint(config, "beta_constraint"),
-            NormalizationArgs.Constraint(config, "gamma_constraint"),
+            LayerArgs.Node(config, "beta_initializer"),
+            LayerArgs.Node(config, "gamma_initializer"),
+            LayerArgs.Node(config, "beta_regularizer"),
+            LayerArgs.Node(config, "gamma_regularizer"),
+            LayerArgs.Node(config, "beta_constraint"),
+            LayerArgs.Node(config, "gamma_constraint"),
             name, trainable);
     }
 }

@@ -1,41 +1,13 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using KerasNet.Constraints;
-using KerasNet.Initializers;
 using KerasNet.Models;
-using KerasNet.Regularizers;
-using KerasNet.Saving;
 
 namespace KerasNet.Layers;
 
-/// <summary>Config and argument helpers shared by the normalization and noise layers: Keras's
-/// <c>initializers/regularizers/constraints.serialize</c> and <c>get</c>, axis checks and shape text.</summary>
+/// <summary>Helpers shared by the normalization and noise layers: full-precision numbers from configs, axis
+/// checks, broadcast shapes, tape-safe moments, rate checks and seeded streams.</summary>
 internal static class NormalizationArgs
 {
-    /// <summary>Keras's <c>initializers.serialize</c>: {"module", "class_name", "config", "registered_name"}.</summary>
-    public static JsonNode Serialize(Initializer initializer) => KerasRegistry.Serialize(initializer, "keras.initializers");
-
-    /// <summary>Keras's <c>regularizers.serialize</c>: the object's entry, or null.</summary>
-    public static JsonNode? Serialize(Regularizer? regularizer) =>
-        regularizer is null ? null : KerasRegistry.Serialize(regularizer, "keras.regularizers");
-
-    /// <summary>Keras's <c>constraints.serialize</c>: the object's entry, or null.</summary>
-    public static JsonNode? Serialize(Constraint? constraint) =>
-        constraint is null ? null : KerasRegistry.Serialize(constraint, "keras.constraints");
-
-    /// <summary>Keras's <c>initializers.get</c> on a config entry: a string identifier or a serialized
-    /// object; absent or null gives <paramref name="fallback"/>.</summary>
-    public static Initializer Initializer(JsonObject config, string key, string fallback) =>
-        config[key] is { } node ? KerasRegistry.Deserialize<Initializer>(node) : KerasRegistry.Get<Initializer>(fallback);
-
-    /// <summary>Keras's <c>regularizers.get</c> on a config entry (null when absent).</summary>
-    public static Regularizer? Regularizer(JsonObject config, string key) =>
-        config[key] is { } node ? KerasRegistry.Deserialize<Regularizer>(node) : null;
-
-    /// <summary>Keras's <c>constraints.get</c> on a config entry (null when absent).</summary>
-    public static Constraint? Constraint(JsonObject config, string key) =>
-        config[key] is { } node ? KerasRegistry.Deserialize<Constraint>(node) : null;
-
     /// <summary>A number as a double (full precision, unlike <c>GetFloat</c>), or <paramref name="fallback"/>
     /// when the key is absent or null.</summary>
     public static double Double(JsonObject config, string key, double fallback)
@@ -101,7 +73,7 @@ internal static class NormalizationArgs
     }
 
     /// <summary>A seeded stream for a layer: from <paramref name="seed"/>, or a fresh seed drawn from the global stream.</summary>
-    public static SeedGenerator Generator(int? seed) => new(seed ?? SeedGenerator.Global.NextSeed());
+    public static SeedGenerator Generator(long? seed) => new(seed ?? SeedGenerator.Global.NextSeed());
 
     /// <summary>The common base config without "trainable" (Keras's spatial dropout writes name and dtype only).</summary>
     public static JsonObject WithoutTrainable(JsonObject config)

@@ -9,21 +9,19 @@ namespace KerasNet.Layers;
 [KerasSerializable("GaussianDropout")]
 public sealed class GaussianDropout : Layer
 {
-    private readonly SeedGenerator? _generator;
-
     /// <summary>Creates the layer.</summary>
     /// <param name="rate">Drop probability as for Dropout, in [0, 1).</param>
     /// <param name="seed">Seed of the layer's random stream; null draws one from the global stream.</param>
     /// <param name="name">The layer's name (unique by default).</param>
     /// <param name="trainable">Kept for symmetry with other layers; the layer has no weights.</param>
-    public GaussianDropout(float rate, int? seed = null, string? name = null, bool trainable = true)
+    public GaussianDropout(float rate, long? seed = null, string? name = null, bool trainable = true)
         : base(name, trainable)
     {
         Rate = NormalizationArgs.UnitInterval(rate, "rate");
         if (rate == 1)
             throw new ArgumentOutOfRangeException(nameof(rate), rate, "GaussianDropout with rate=1 would need noise of infinite standard deviation; use a rate in [0, 1).");
         Seed = seed;
-        if (rate > 0) _generator = NormalizationArgs.Generator(seed);
+        SeedGenerator = NormalizationArgs.Generator(seed);
         Built = true;
     }
 
@@ -31,7 +29,10 @@ public sealed class GaussianDropout : Layer
     public float Rate { get; }
 
     /// <summary>The seed as given, or null.</summary>
-    public int? Seed { get; }
+    public long? Seed { get; }
+
+    /// <summary>The layer's random stream: every training call draws fresh noise from it.</summary>
+    public SeedGenerator SeedGenerator { get; }
 
     /// <inheritdoc/>
     public override bool HasTrainingBehaviour => true;
@@ -41,7 +42,7 @@ public sealed class GaussianDropout : Layer
     {
         if (!training || Rate == 0) return inputs;
         float stddev = (float)Math.Sqrt(Rate / (1.0 - Rate));
-        return Ops.Multiply(inputs, Ops.RandomNormal(inputs.Shape, 1f, stddev, _generator));
+        return Ops.Multiply(inputs, Ops.RandomNormal(inputs.Shape, 1f, stddev, SeedGenerator));
     }
 
     /// <inheritdoc/>
@@ -61,6 +62,6 @@ public sealed class GaussianDropout : Layer
     {
         ArgumentNullException.ThrowIfNull(config);
         var (name, trainable) = BaseConfig(config);
-        return new GaussianDropout(config.GetFloat("rate", 0f), config.GetIntOrNull("seed"), name, trainable);
+        return new GaussianDropout(config.GetFloat("rate", 0f), config["seed"] is JsonNode seedNode ? LayerArgs.ToLong(seedNode, "seed") : null, name, trainable);
     }
 }

@@ -9,19 +9,17 @@ namespace KerasNet.Layers;
 [KerasSerializable("GaussianNoise")]
 public sealed class GaussianNoise : Layer
 {
-    private readonly SeedGenerator? _generator;
-
     /// <summary>Creates the layer.</summary>
     /// <param name="stddev">Standard deviation of the noise, in [0, 1] as Keras requires.</param>
     /// <param name="seed">Seed of the layer's random stream; null draws one from the global stream.</param>
     /// <param name="name">The layer's name (unique by default).</param>
     /// <param name="trainable">Kept for symmetry with other layers; the layer has no weights.</param>
-    public GaussianNoise(float stddev, int? seed = null, string? name = null, bool trainable = true)
+    public GaussianNoise(float stddev, long? seed = null, string? name = null, bool trainable = true)
         : base(name, trainable)
     {
         Stddev = NormalizationArgs.UnitInterval(stddev, "stddev");
         Seed = seed;
-        if (stddev > 0) _generator = NormalizationArgs.Generator(seed);
+        SeedGenerator = NormalizationArgs.Generator(seed);
         Built = true;
     }
 
@@ -29,7 +27,10 @@ public sealed class GaussianNoise : Layer
     public float Stddev { get; }
 
     /// <summary>The seed as given, or null.</summary>
-    public int? Seed { get; }
+    public long? Seed { get; }
+
+    /// <summary>The layer's random stream: every training call draws fresh noise from it.</summary>
+    public SeedGenerator SeedGenerator { get; }
 
     /// <inheritdoc/>
     public override bool HasTrainingBehaviour => true;
@@ -38,7 +39,7 @@ public sealed class GaussianNoise : Layer
     public override Tensor Call(Tensor inputs, bool training = false)
     {
         if (!training || Stddev == 0) return inputs;
-        return Ops.Add(inputs, Ops.RandomNormal(inputs.Shape, 0f, Stddev, _generator));
+        return Ops.Add(inputs, Ops.RandomNormal(inputs.Shape, 0f, Stddev, SeedGenerator));
     }
 
     /// <inheritdoc/>
@@ -58,6 +59,6 @@ public sealed class GaussianNoise : Layer
     {
         ArgumentNullException.ThrowIfNull(config);
         var (name, trainable) = BaseConfig(config);
-        return new GaussianNoise(config.GetFloat("stddev", 0f), config.GetIntOrNull("seed"), name, trainable);
+        return new GaussianNoise(config.GetFloat("stddev", 0f), config["seed"] is JsonNode seedNode ? LayerArgs.ToLong(seedNode, "seed") : null, name, trainable);
     }
 }

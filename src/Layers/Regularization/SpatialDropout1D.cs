@@ -9,26 +9,27 @@ namespace KerasNet.Layers;
 /// scaled by 1 / (1 − rate); at inference the input passes through unchanged.</summary>
 public abstract class SpatialDropoutBase : Layer
 {
-    private readonly SeedGenerator? _generator;
-
     /// <summary>Stores the rate (in [0, 1]) and the seed.</summary>
     /// <param name="rate">Fraction of the channels to drop.</param>
     /// <param name="seed">Seed of the layer's random stream; null draws one from the global stream.</param>
     /// <param name="name">The layer's name (unique by default).</param>
     /// <param name="trainable">Kept for symmetry with other layers; dropout has no weights.</param>
-    protected SpatialDropoutBase(float rate, int? seed, string? name, bool trainable)
+    protected SpatialDropoutBase(float rate, long? seed, string? name, bool trainable)
         : base(name, trainable)
     {
         Rate = NormalizationArgs.UnitInterval(rate, "rate");
         Seed = seed;
-        if (rate > 0) _generator = NormalizationArgs.Generator(seed);
+        SeedGenerator = NormalizationArgs.Generator(seed);
     }
 
     /// <summary>Fraction of the channels dropped in training.</summary>
     public float Rate { get; }
 
     /// <summary>The seed as given, or null.</summary>
-    public int? Seed { get; }
+    public long? Seed { get; }
+
+    /// <summary>The layer's random stream: every training call draws fresh noise from it.</summary>
+    public SeedGenerator SeedGenerator { get; }
 
     /// <inheritdoc/>
     public override bool HasTrainingBehaviour => true;
@@ -42,7 +43,7 @@ public abstract class SpatialDropoutBase : Layer
         if (!training || Rate == 0) return inputs;
         var noiseShape = NoiseShape(inputs.Shape);
         if (Rate >= 1) return Ops.Multiply(inputs, Ops.Zeros(noiseShape));
-        var keep = Ops.RandomBernoulli(noiseShape, 1 - Rate, _generator);
+        var keep = Ops.RandomBernoulli(noiseShape, 1 - Rate, SeedGenerator);
         var mask = Ops.Multiply(keep, Ops.ScalarLike(inputs, 1.0 / (1.0 - Rate)));
         return Ops.Multiply(inputs, mask);
     }
@@ -70,7 +71,7 @@ public sealed class SpatialDropout1D : SpatialDropoutBase
     /// <param name="seed">Seed of the layer's random stream; null draws one from the global stream.</param>
     /// <param name="name">The layer's name (unique by default).</param>
     /// <param name="trainable">Kept for symmetry with other layers.</param>
-    public SpatialDropout1D(float rate, int? seed = null, string? name = null, bool trainable = true)
+    public SpatialDropout1D(float rate, long? seed = null, string? name = null, bool trainable = true)
         : base(rate, seed, name, trainable)
     {
         InputSpec = new InputSpec { Ndim = 3, Description = "(batch, steps, channels)" };
@@ -84,6 +85,6 @@ public sealed class SpatialDropout1D : SpatialDropoutBase
     {
         ArgumentNullException.ThrowIfNull(config);
         var (name, trainable) = BaseConfig(config);
-        return new SpatialDropout1D(config.GetFloat("rate", 0f), config.GetIntOrNull("seed"), name, trainable);
+        return new SpatialDropout1D(config.GetFloat("rate", 0f), config["seed"] is JsonNode seedNode ? LayerArgs.ToLong(seedNode, "seed") : null, name, trainable);
     }
 }

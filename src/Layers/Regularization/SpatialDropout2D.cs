@@ -16,7 +16,7 @@ public sealed class SpatialDropout2D : SpatialDropoutBase
     /// <param name="seed">Seed of the layer's random stream; null draws one from the global stream.</param>
     /// <param name="name">The layer's name (unique by default).</param>
     /// <param name="trainable">Kept for symmetry with other layers.</param>
-    public SpatialDropout2D(float rate, string? dataFormat = null, int? seed = null, string? name = null, bool trainable = true)
+    public SpatialDropout2D(float rate, string? dataFormat = null, long? seed = null, string? name = null, bool trainable = true)
         : base(rate, seed, name, trainable)
     {
         DataFormat = (dataFormat ?? "channels_last").ToLowerInvariant() switch
@@ -51,6 +51,6 @@ public sealed class SpatialDropout2D : SpatialDropoutBase
     {
         ArgumentNullException.ThrowIfNull(config);
         var (name, trainable) = BaseConfig(config);
-        return new SpatialDropout2D(config.GetFloat("rate", 0f), config.GetString("data_format", null), config.GetIntOrNull("seed"), name, trainable);
+        return new SpatialDropout2D(config.GetFloat("rate", 0f), config.GetString("data_format", null), config["seed"] is JsonNode seedNode ? LayerArgs.ToLong(seedNode, "seed") : null, name, trainable);
     }
 }

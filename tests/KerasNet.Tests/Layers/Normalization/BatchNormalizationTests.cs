@@ -161,6 +161,18 @@ public class BatchNormalizationTests
     }
 
     [Fact]
+    public void InitializersRegularizersAndConstraintsMayBeNames()
+    {
+        var layer = new BatchNormalization(gammaInitializer: "zeros", movingVarianceInitializer: "ones", betaRegularizer: "l2", gammaConstraint: "non_neg");
+        layer.Apply(Ops.Ones(new Shape(2, 3)));
+        Assert.Equal([0f, 0, 0], layer.Gamma!.Value.ToArray());
+        Assert.IsType<L2>(layer.BetaRegularizer);
+        Assert.IsType<KerasNet.Constraints.NonNeg>(layer.GammaConstraint);
+        var e = Assert.Throws<ArgumentException>(() => new BatchNormalization(betaInitializer: 3));
+        Assert.Contains("betaInitializer", e.Message);
+    }
+
+    [Fact]
     public void ConfigHasKerasKeysAndRoundTrips()
     {
         var layer = new BatchNormalization(axis: 1, momentum: 0.9, epsilon: 1e-5, center: false, gammaRegularizer: new L2(0.01f), name: "bn_cfg");
