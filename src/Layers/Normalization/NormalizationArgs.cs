@@ -54,8 +54,8 @@ internal static class NormalizationArgs
     }
 
     /// <summary>Keras's <c>ops.moments</c> with keepdims: the mean and the biased variance over <paramref name="axes"/>.
-    /// Computed here rather than with <c>Ops.Var</c>, which disposes intermediates that a recording
-    /// GradientTape still needs (its gradient then fails with ObjectDisposedException).</summary>
+    /// Written out rather than calling <c>Ops.Var</c>, which disposes its intermediates: before the tape pinned
+    /// the tensors it records, that made a recorded variance's gradient fail with ObjectDisposedException.</summary>
     public static (Tensor Mean, Tensor Variance) Moments(Tensor x, ReadOnlySpan<int> axes)
     {
         var mean = Ops.Mean(x, axes, keepDims: true);
