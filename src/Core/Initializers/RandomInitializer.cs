@@ -37,6 +37,7 @@ public abstract class RandomInitializer : Initializer
             null => null,
             JsonObject o when o["config"] is JsonObject inner && inner["seed"] is JsonValue s => s.GetValue<long>(),
             JsonValue v when v.TryGetValue(out long l) => l,
+            JsonValue v when v.TryGetValue(out int i) => i,
             JsonValue v when v.TryGetValue(out double d) && d == Math.Floor(d) => (long)d,
             var other => throw new ArgumentException($"An initializer's seed must be an integer or null; got {other.ToJsonString()}.", nameof(config)),
         };
