@@ -66,7 +66,8 @@ internal sealed unsafe partial class CpuBackend
             case UnaryOp.Expm1: for (int i = 0; i < x.Length; i++) y[i] = (float)double.ExpM1(x[i]); break;
             case UnaryOp.Sin: TensorPrimitives.Sin(x, y); break;
             case UnaryOp.Cos: TensorPrimitives.Cos(x, y); break;
-            case UnaryOp.Tanh: TensorPrimitives.Tanh(x, y); break;
+            // TensorPrimitives.Tanh computes via exp(2x)-1 and loses all relative precision near 0 (tanh(0) = -6e-8).
+            case UnaryOp.Tanh: for (int i = 0; i < x.Length; i++) y[i] = MathF.Tanh(x[i]); break;
             case UnaryOp.Sigmoid: TensorPrimitives.Sigmoid(x, y); break;
             case UnaryOp.Relu: TensorPrimitives.Max(x, 0f, y); break;
             case UnaryOp.LeakyRelu: for (int i = 0; i < x.Length; i++) { float v = x[i]; y[i] = v > 0 ? v : alpha * v; } break;
