@@ -73,8 +73,8 @@ internal sealed unsafe partial class CpuBackend
             case UnaryOp.LeakyRelu: for (int i = 0; i < x.Length; i++) { float v = x[i]; y[i] = v > 0 ? v : alpha * v; } break;
             case UnaryOp.Elu: for (int i = 0; i < x.Length; i++) { float v = x[i]; y[i] = v > 0 ? v : alpha * (float)Expm1(v); } break;
             case UnaryOp.Softplus:
-                // ln(1+e^x) = max(x, 0) + ln(1 + e^-|x|), exact for large |x|
-                for (int i = 0; i < x.Length; i++) { float v = x[i]; y[i] = MathF.Max(v, 0f) + (float)Math.Log(1.0 + Math.Exp(-Math.Abs(v))); }
+                // ln(1+e^x) = max(x, 0) + ln(1 + e^-|x|), exact for large |x| (log1p keeps e^x for x below -37)
+                for (int i = 0; i < x.Length; i++) { float v = x[i]; y[i] = MathF.Max(v, 0f) + (float)Log1p(Math.Exp(-Math.Abs(v))); }
                 break;
             case UnaryOp.Erf: for (int i = 0; i < x.Length; i++) y[i] = (float)SpecialFunctions.Erf(x[i]); break;
             case UnaryOp.Floor: TensorPrimitives.Floor(x, y); break;
