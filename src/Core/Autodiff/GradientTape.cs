@@ -189,7 +189,13 @@ public sealed class GradientTape : IDisposable
         BeginBackward(target);
         for (int i = 0; i < sources.Length; i++) MarkKeep(sources[i].Value);
         RunBackward(target);
-        for (int i = 0; i < sources.Length; i++) results[i] = TakeResult(sources[i].Value);
+        for (int i = 0; i < sources.Length; i++)
+        {
+            int j = 0;
+            while (j < i && !ReferenceEquals(sources[j], sources[i])) j++;
+            // A source listed twice gets the same gradient (a copy: each result is the caller's to dispose).
+            results[i] = j < i ? Ops.StopGradient(results[j]) : TakeResult(sources[i].Value);
+        }
         EndBackward();
     }
 
@@ -201,7 +207,13 @@ public sealed class GradientTape : IDisposable
         BeginBackward(target);
         for (int i = 0; i < sources.Length; i++) MarkKeep(sources[i]);
         RunBackward(target);
-        for (int i = 0; i < sources.Length; i++) results[i] = TakeResult(sources[i]);
+        for (int i = 0; i < sources.Length; i++)
+        {
+            int j = 0;
+            while (j < i && !sources[j].Equals(sources[i])) j++;
+            // A source listed twice gets the same gradient (a copy: each result is the caller's to dispose).
+            results[i] = j < i ? Ops.StopGradient(results[j]) : TakeResult(sources[i]);
+        }
         EndBackward();
     }
 

@@ -177,7 +177,8 @@ internal static class Vjp
             {
                 using var zero = Ops.ScalarLike(x, 0);
                 using var pos = Ops.Greater(x, zero);
-                using var alpha = Ops.Multiply(g, Ops.ScalarLike(g, n.F0));
+                using var slope = Ops.ScalarLike(g, n.F0);
+                using var alpha = Ops.Multiply(g, slope);
                 r = Ops.Where(pos, g, alpha);
                 break;
             }

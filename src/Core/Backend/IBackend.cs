@@ -88,12 +88,16 @@ public interface IBackend
     void Softmax(DeviceBuffer x, DeviceBuffer y, int rows, int cols, bool log);
 
     /// <summary>Fused softmax cross-entropy over rows of logits (rows, cols). Labels are class indices
-    /// (Int32/Int64, one per row) or Float32 probabilities (rows, cols). Writes the per-row loss and, when
-    /// <paramref name="gradient"/> is not null, d(loss_row)/d(logits) = softmax - target.</summary>
+    /// (Int32/Int64, one per row) or Float32 probabilities (rows, cols). Writes the per-row loss
+    /// sum_j target_j·(logsumexp(row) - logits_j) and, when <paramref name="gradient"/> is not null,
+    /// d(loss_row)/d(logits) = softmax·sum(target) - target (softmax - target for a distribution or a class
+    /// index).</summary>
     void SoftmaxCrossEntropy(DeviceBuffer logits, DeviceBuffer labels, DType labelType, DeviceBuffer loss, DeviceBuffer? gradient, int rows, int cols);
 
-    /// <summary>Counter-based random numbers: element i depends only on (seed, offset + i), so results do
-    /// not depend on threads or devices. Float32 output.</summary>
+    /// <summary>Counter-based random numbers (Philox4x32-10 keyed by the seed), so results do not depend on
+    /// threads or devices. Counters count 32-bit words: a Uniform or Bernoulli element i is word offset + i;
+    /// a Normal or TruncatedNormal element takes a whole block of four words, element i the block starting at
+    /// word offset + 4i (offset a multiple of 4). Float32 output.</summary>
     void Random(RandomDistribution distribution, DeviceBuffer y, long count, ulong seed, ulong offset, float a, float b);
 
     /// <summary>Strided element copy; see <see cref="StridedCopyParams"/>.</summary>

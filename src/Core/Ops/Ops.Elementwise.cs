@@ -123,10 +123,18 @@ public static partial class Ops
     /// <summary>min(max(x, low), high)</summary>
     public static Tensor Clip(Tensor x, float low, float high)
     {
-        using var lo = ScalarLike(x, low);
-        using var hi = ScalarLike(x, high);
-        using var t = Maximum(x, lo);
-        return Minimum(t, hi);
+        var lo = ScalarLike(x, low);
+        var hi = ScalarLike(x, high);
+        var t = Maximum(x, lo);
+        var y = Minimum(t, hi);
+        // A recording tape's Maximum and Minimum nodes read lo, hi and t in the backward pass; the scope frees them then.
+        if (GradientTape.ShouldRecord(x) is null)
+        {
+            lo.Dispose();
+            hi.Dispose();
+            t.Dispose();
+        }
+        return y;
     }
 
     internal static Tensor ScalarLike(Tensor x, double value) => FullOn(x.Backend, Shape.Scalar, value, x.DType);

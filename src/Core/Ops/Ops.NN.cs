@@ -137,8 +137,11 @@ public static partial class Ops
         ks.Dims.CopyTo(d);
         d[^1] = ks[-2] * ks[-1];
         d[^2] = 1;
-        using var k = Reshape(kernel, new Shape(d));
-        return Conv(inputs, k, strides, padding, dilationRate);
+        var k = Reshape(kernel, new Shape(d));
+        var y = Conv(inputs, k, strides, padding, dilationRate);
+        // A recording tape's Conv node reads the reshaped kernel in the backward pass; the scope frees it then.
+        if (GradientTape.ShouldRecord(inputs, kernel) is null) k.Dispose();
+        return y;
     }
 
     /// <summary>Transposed convolution, as keras.ops.conv_transpose: kernel ([KH,] KW, OutC, C); output

@@ -80,7 +80,10 @@ public static partial class Ops
         if (rate == 0) return Identity(x);
         using var keep = RandomTensor(RandomDistribution.Bernoulli, x.Shape, 1 - rate, 0, seed, x.Backend);
         using var scale = ScalarLike(x, 1.0 / (1 - rate));
-        using var mask = Multiply(keep, scale);
-        return Multiply(x, mask);
+        var mask = Multiply(keep, scale);
+        var y = Multiply(x, mask);
+        // A recording tape's Multiply node reads the mask in the backward pass; the scope frees it then.
+        if (GradientTape.ShouldRecord(x) is null) mask.Dispose();
+        return y;
     }
 }

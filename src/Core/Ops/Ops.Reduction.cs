@@ -36,9 +36,16 @@ public static partial class Ops
     /// <summary>Population variance (biased, as Keras's ops.var).</summary>
     public static Tensor Var(Tensor x, ReadOnlySpan<int> axes, bool keepDims = false)
     {
-        using var mean = Mean(x, axes, keepDims: true);
-        using var sq = SquaredDifference(x, mean);
-        return Mean(sq, axes, keepDims);
+        var mean = Mean(x, axes, keepDims: true);
+        var sq = SquaredDifference(x, mean);
+        var y = Mean(sq, axes, keepDims);
+        // A recording tape's nodes read mean and sq in the backward pass; the scope frees them then.
+        if (GradientTape.ShouldRecord(x) is null)
+        {
+            mean.Dispose();
+            sq.Dispose();
+        }
+        return y;
     }
 
     /// <summary>Index of the largest element along <paramref name="axis"/> (int32; first on ties).</summary>

@@ -265,6 +265,8 @@ public static partial class Ops
     {
         if (tensors.Length == 0) throw new ArgumentException("Stack needs at least one tensor.", nameof(tensors));
         var expanded = ArrayPool<Tensor>.Shared.Rent(tensors.Length);
+        // A recording tape's Concat node reads the expanded inputs in the backward pass; the scope frees them then.
+        bool recording = GradientTape.ShouldRecord(tensors) is not null;
         try
         {
             for (int i = 0; i < tensors.Length; i++)
@@ -277,7 +279,7 @@ public static partial class Ops
         }
         finally
         {
-            for (int i = 0; i < tensors.Length; i++) if (!expanded[i].IsNull) expanded[i].Dispose();
+            if (!recording) for (int i = 0; i < tensors.Length; i++) if (!expanded[i].IsNull) expanded[i].Dispose();
             ArrayPool<Tensor>.Shared.Return(expanded, clearArray: true);
         }
     }

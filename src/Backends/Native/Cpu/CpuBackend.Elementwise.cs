@@ -62,18 +62,19 @@ internal sealed unsafe partial class CpuBackend
             case UnaryOp.Reciprocal: TensorPrimitives.Reciprocal(x, y); break;
             case UnaryOp.Exp: TensorPrimitives.Exp(x, y); break;
             case UnaryOp.Log: TensorPrimitives.Log(x, y); break;
-            case UnaryOp.Log1p: for (int i = 0; i < x.Length; i++) y[i] = (float)Math.Log(1.0 + x[i]); break;
-            case UnaryOp.Expm1: for (int i = 0; i < x.Length; i++) y[i] = (float)double.ExpM1(x[i]); break;
+            case UnaryOp.Log1p: for (int i = 0; i < x.Length; i++) y[i] = (float)Log1p(x[i]); break;
+            case UnaryOp.Expm1: for (int i = 0; i < x.Length; i++) y[i] = (float)Expm1(x[i]); break;
             case UnaryOp.Sin: TensorPrimitives.Sin(x, y); break;
             case UnaryOp.Cos: TensorPrimitives.Cos(x, y); break;
-            case UnaryOp.Tanh: TensorPrimitives.Tanh(x, y); break;
+            // TensorPrimitives.Tanh computes via exp(2x)-1 and loses all relative precision near 0 (tanh(0) = -6e-8).
+            case UnaryOp.Tanh: for (int i = 0; i < x.Length; i++) y[i] = MathF.Tanh(x[i]); break;
             case UnaryOp.Sigmoid: TensorPrimitives.Sigmoid(x, y); break;
             case UnaryOp.Relu: TensorPrimitives.Max(x, 0f, y); break;
             case UnaryOp.LeakyRelu: for (int i = 0; i < x.Length; i++) { float v = x[i]; y[i] = v > 0 ? v : alpha * v; } break;
-            case UnaryOp.Elu: for (int i = 0; i < x.Length; i++) { float v = x[i]; y[i] = v > 0 ? v : alpha * (float)double.ExpM1(v); } break;
+            case UnaryOp.Elu: for (int i = 0; i < x.Length; i++) { float v = x[i]; y[i] = v > 0 ? v : alpha * (float)Expm1(v); } break;
             case UnaryOp.Softplus:
-                // ln(1+e^x) = max(x, 0) + ln(1 + e^-|x|), exact for large |x|
-                for (int i = 0; i < x.Length; i++) { float v = x[i]; y[i] = MathF.Max(v, 0f) + (float)Math.Log(1.0 + Math.Exp(-Math.Abs(v))); }
+                // ln(1+e^x) = max(x, 0) + ln(1 + e^-|x|), exact for large |x| (log1p keeps e^x for x below -37)
+                for (int i = 0; i < x.Length; i++) { float v = x[i]; y[i] = MathF.Max(v, 0f) + (float)Log1p(Math.Exp(-Math.Abs(v))); }
                 break;
             case UnaryOp.Erf: for (int i = 0; i < x.Length; i++) y[i] = (float)SpecialFunctions.Erf(x[i]); break;
             case UnaryOp.Floor: TensorPrimitives.Floor(x, y); break;
@@ -88,6 +89,12 @@ internal sealed unsafe partial class CpuBackend
             default: throw new NotSupportedException($"Unary op {op} is not defined for float32.");
         }
     }
+
+    // double.LogP1 and double.ExpM1 are log(1+x) and exp(x)-1, which lose all precision for |x| below ~1e-16
+    // (and float32 precision below ~1e-9); a short series covers the small arguments.
+    private static double Log1p(double x) => Math.Abs(x) < 1e-5 ? x * (1 - x * (0.5 - x / 3)) : Math.Log(1.0 + x);
+
+    private static double Expm1(double x) => Math.Abs(x) < 1e-5 ? x * (1 + x * (0.5 + x / 6)) : Math.Exp(x) - 1.0;
 
     private static void UnaryOther(UnaryOp op, CpuBuffer x, CpuBuffer y, DType dtype, int n)
     {

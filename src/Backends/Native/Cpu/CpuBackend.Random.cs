@@ -48,7 +48,10 @@ internal sealed unsafe partial class CpuBackend
                     ulong c = _offset + (ulong)i;
                     var block = Philox.Block(c >> 2, 0, k0, k1);
                     float u = Philox.ToUnit(block[(int)(c & 3)]);
-                    return _d == RandomDistribution.Uniform ? _a + u * (_b - _a) : (u < _a ? 1f : 0f);
+                    if (_d == RandomDistribution.Bernoulli) return u < _a ? 1f : 0f;
+                    // a + u(b - a) can round up to b (2 + (1 - 2^-24) is 3 in float32); keep [a, b) half-open.
+                    float v = _a + u * (_b - _a);
+                    return v < _b ? v : MathF.BitDecrement(_b);
                 }
                 case RandomDistribution.Normal:
                 {

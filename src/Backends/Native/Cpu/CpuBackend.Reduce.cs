@@ -61,10 +61,29 @@ internal sealed unsafe partial class CpuBackend
             {
                 case ReduceOp.Sum:
                 case ReduceOp.Mean:
+                {
+                    // Blocks of rows summed in float32, the block sums accumulated in double (as SumPrecise
+                    // does for a row), so long columns keep float32 accuracy.
+                    const int Block = 1024;
+                    double[]? total = r > Block ? System.Buffers.ArrayPool<double>.Shared.Rent(inner) : null;
+                    if (total is not null) Array.Clear(total, 0, inner);
                     acc.Clear();
-                    for (int k = 0; k < r; k++) TensorPrimitives.Add(acc, new ReadOnlySpan<float>(x + (long)k * inner, inner), acc);
-                    if (_op == ReduceOp.Mean) TensorPrimitives.Multiply(acc, 1f / r, acc);
+                    for (int k0 = 0; k0 < r; k0 += Block)
+                    {
+                        acc.Clear();
+                        int k1 = Math.Min(r, k0 + Block);
+                        for (int k = k0; k < k1; k++) TensorPrimitives.Add(acc, new ReadOnlySpan<float>(x + (long)k * inner, inner), acc);
+                        if (total is null) break;
+                        for (int i = 0; i < inner; i++) total[i] += acc[i];
+                    }
+                    if (total is not null)
+                    {
+                        for (int i = 0; i < inner; i++) acc[i] = (float)(_op == ReduceOp.Mean ? total[i] / r : total[i]);
+                        System.Buffers.ArrayPool<double>.Shared.Return(total);
+                    }
+                    else if (_op == ReduceOp.Mean) TensorPrimitives.Multiply(acc, 1f / r, acc);
                     break;
+                }
                 case ReduceOp.Max:
                     new ReadOnlySpan<float>(x, inner).CopyTo(acc);
                     for (int k = 1; k < r; k++) TensorPrimitives.Max(acc, new ReadOnlySpan<float>(x + (long)k * inner, inner), acc);
