@@ -248,6 +248,8 @@ public class ConvPoolConformanceTests
     {
         CheckPool(backend, Pool(PoolKind.Max, 2, 6, 6, 10, 2, 2, 2, 2), 200, ties: false);
         CheckPool(backend, Pool(PoolKind.Max, 2, 7, 5, 10, 2, 2, 2, 2), 201, ties: false); // leftover row/column get zero gradient
+        CheckPool(backend, Pool(PoolKind.Max, 2, 7, 5, 10, 2, 2, 2, 2, same: true), 220, ties: false); // last windows clipped
+        CheckPool(backend, Pool(PoolKind.Max, 2, 8, 9, 10, 2, 3, 3, 4), 221, ties: false); // gaps between windows
     }
 
     [Theory, MemberData(nameof(BackendsUnderTest.Names), MemberType = typeof(BackendsUnderTest))]
@@ -255,6 +257,8 @@ public class ConvPoolConformanceTests
     {
         CheckPool(backend, Pool(PoolKind.Average, 2, 6, 6, 10, 2, 2, 2, 2), 202, ties: false);
         CheckPool(backend, Pool(PoolKind.Average, 2, 7, 5, 10, 2, 2, 2, 2), 203, ties: false);
+        CheckPool(backend, Pool(PoolKind.Average, 2, 7, 5, 10, 2, 2, 2, 2, same: true), 222, ties: false);
+        CheckPool(backend, Pool(PoolKind.Average, 2, 8, 9, 10, 2, 3, 3, 4), 223, ties: false);
     }
 
     [Theory, MemberData(nameof(BackendsUnderTest.Names), MemberType = typeof(BackendsUnderTest))]

@@ -15,8 +15,10 @@ namespace KerasNet.Backends.Native.Cpu.Conv;
 /// <para>Work is split at one of two levels. When there are enough output rows (or, for the input
 /// gradient, images) for every thread, each <see cref="CpuThreads"/> task owns a contiguous range, builds
 /// its own columns into its own scratch slot in chunks of at most <see cref="SlotBudgetFloats"/> and runs
-/// its GEMMs inline (a nested <see cref="CpuThreads.Run"/> runs on the caller). Otherwise the caller walks
-/// the chunks itself and leaves each, larger, GEMM to <see cref="Sgemm"/>'s own threading.</para>
+/// its GEMMs inline (a nested <see cref="CpuThreads.Run"/> runs on the caller); for the filter gradient
+/// each task also sums into its own partial, added up at the end. Otherwise, and always for the forward
+/// and input-gradient passes of a 1x1 convolution (one large GEMM over the data itself), the caller walks
+/// the chunks and leaves each, larger, GEMM to <see cref="Sgemm"/>'s own threading.</para>
 /// <para>An instance holds the per-call state and the scratch; <see cref="Rent"/> and <see cref="Return"/>
 /// keep one cached so steady-state calls allocate nothing on the managed heap, and concurrent callers
 /// each get their own.</para></summary>
@@ -39,7 +41,7 @@ internal sealed unsafe class ConvRunner : ParallelJob
 
     private static ConvRunner? s_cached;
 
-    private enum Mode { Forward, BackwardInputRows, BackwardInputImages, BackwardFilter, DwForward, DwBackwardInput, DwBackwardFilter }
+    private enum Mode { Forward, BackwardInputImages, BackwardFilter, DwForward, DwBackwardInput, DwBackwardFilter }
 
     private NativeScratch[] _cols = [];
     private NativeScratch[] _partials = [];
@@ -50,6 +52,7 @@ internal sealed unsafe class ConvRunner : ParallelJob
     private int _g, _cg, _ocg, _kg, _kfull, _mult;
     private long _ohw, _m, _wSize, _imageIn;
     private bool _direct;
+    private int _threads;
     private float* _x, _w, _dy, _out;
     private long _units;
     private int _tasks;
@@ -86,7 +89,8 @@ internal sealed unsafe class ConvRunner : ParallelJob
         _mult = p.OutC / p.C;
         _direct = p.KH == 1 && p.KW == 1 && p.StrideH == 1 && p.StrideW == 1 && p.PadTop == 0 && p.PadLeft == 0
             && p.OutH == p.H && p.OutW == p.W;
-        int threads = CpuThreads.Count;
+        // Read once per call: a concurrent SetCount cannot then outgrow the scratch slots.
+        int threads = _threads = CpuThreads.Count;
         if (_cols.Length < threads)
         {
             var cols = new NativeScratch[threads];
@@ -120,8 +124,9 @@ internal sealed unsafe class ConvRunner : ParallelJob
             return;
         }
         if (_m == 0) return;
-        int threads = CpuThreads.Count;
-        if (threads > 1 && _m >= (long)threads * MinRowsPerTask)
+        int threads = _threads;
+        // A 1x1 convolution is one large GEMM over x itself: Sgemm threads it best.
+        if (!_direct && threads > 1 && _m >= (long)threads * MinRowsPerTask)
         {
             _mode = Mode.Forward;
             _units = _m;
@@ -152,18 +157,8 @@ internal sealed unsafe class ConvRunner : ParallelJob
             Vec.Zero(dx, dxSize);
             return;
         }
-        int threads = CpuThreads.Count;
-        bool enoughRows = threads > 1 && _m >= (long)threads * MinRowsPerTask;
-        if (_direct && enoughRows)
-        {
-            // Every dx row is one dy row times W^T: any split of the rows is independent.
-            _mode = Mode.BackwardInputRows;
-            _units = _m;
-            _tasks = threads;
-            _chunkRows = ChunkRows(SlotBudgetFloats);
-            CpuThreads.Run(this, _tasks);
-        }
-        else if (!_direct && enoughRows && p.N >= threads)
+        int threads = _threads;
+        if (!_direct && threads > 1 && _m >= (long)threads * MinRowsPerTask && p.N >= threads)
         {
             // col2im scatters into the whole receptive field, so tasks own whole images.
             _mode = Mode.BackwardInputImages;
@@ -174,6 +169,7 @@ internal sealed unsafe class ConvRunner : ParallelJob
         }
         else
         {
+            // A 1x1 input gradient is one large GEMM, dx = dy·W^T, left to Sgemm's threading.
             if (!_direct) Vec.Zero(dx, dxSize);
             _chunkRows = ChunkRows(InlineBudgetFloats);
             BackwardInputRange(0, _m, ColScratch(0));
@@ -189,10 +185,9 @@ internal sealed unsafe class ConvRunner : ParallelJob
         {
             long units = (long)p.N * p.OutH;
             long work = _m * p.KH * p.KW * p.OutC;
-            int threads = CpuThreads.Count;
             _mode = Mode.DwBackwardFilter;
             _units = units;
-            _tasks = threads > 1 && work >= DirectParallelWork && _wSize <= MaxPartialFloats ? (int)Math.Min(threads, units) : 1;
+            _tasks = _threads > 1 && work >= DirectParallelWork && _wSize <= MaxPartialFloats ? (int)Math.Min(_threads, units) : 1;
             CpuThreads.Run(this, _tasks);
             for (int t = 1; t < _tasks; t++) Vec.Add(dw, _partials[t].Ensure(_wSize), _wSize);
             return;
@@ -202,13 +197,15 @@ internal sealed unsafe class ConvRunner : ParallelJob
             Vec.Zero(dw, _wSize);
             return;
         }
-        int n = CpuThreads.Count;
-        if (n > 1 && _m >= (long)n * MinRowsPerTask && _wSize <= MaxPartialFloats)
+        int threads = _threads;
+        // The reduction over output rows is the GEMM's K, which a GEMM does not split across threads;
+        // with a small enough filter each task sums its rows into its own partial instead.
+        if (threads > 1 && _m >= (long)threads * MinRowsPerTask && _wSize <= MaxPartialFloats)
         {
             // Task 0 writes dw itself, the others their own partials, summed below.
             _mode = Mode.BackwardFilter;
             _units = _m;
-            _tasks = n;
+            _tasks = threads;
             _chunkRows = ChunkRows(SlotBudgetFloats);
             CpuThreads.Run(this, _tasks);
             for (int t = 1; t < _tasks; t++) Vec.Add(dw, _partials[t].Ensure(_wSize), _wSize);
@@ -222,7 +219,7 @@ internal sealed unsafe class ConvRunner : ParallelJob
 
     private void RunDirect(Mode mode, long units, long work)
     {
-        int threads = CpuThreads.Count;
+        int threads = _threads;
         _mode = mode;
         _units = units;
         _tasks = threads > 1 && work >= DirectParallelWork ? (int)Math.Min(units, 4L * threads) : 1;
@@ -236,9 +233,6 @@ internal sealed unsafe class ConvRunner : ParallelJob
         {
             case Mode.Forward:
                 ForwardRange(u0, u1, ColScratch(index));
-                break;
-            case Mode.BackwardInputRows:
-                BackwardInputRange(u0, u1, ColScratch(index));
                 break;
             case Mode.BackwardInputImages:
                 Vec.Zero(_out + u0 * _imageIn, (u1 - u0) * _imageIn);

@@ -8,7 +8,9 @@ namespace KerasNet.Backends.Native.Cpu.Conv;
 /// <para>Forward work is split across <see cref="CpuThreads"/> by output rows (n, oh). The backward pass
 /// scatters into the input gradient: when windows of different output rows cannot share an input row
 /// (StrideH ≥ PoolH) tasks still own output rows, each zeroing the band of input rows that belongs to
-/// them; when they overlap, tasks own whole images.</para>
+/// them; when they overlap, tasks own whole images. When the windows tile the input (stride equal to the
+/// window in both directions) no element lies in two windows, so the gradient is stored rather than
+/// added and only the elements outside every window are zeroed.</para>
 /// <para>An instance holds the per-call state; <see cref="Rent"/> and <see cref="Return"/> keep one cached
 /// so steady-state calls allocate nothing.</para></summary>
 internal sealed unsafe class PoolRunner : ParallelJob
@@ -20,7 +22,7 @@ internal sealed unsafe class PoolRunner : ParallelJob
 
     private PoolParams _p;
     private float* _x, _dy, _out;
-    private bool _backward, _byImage;
+    private bool _backward, _byImage, _tiled;
     private long _units;
     private int _tasks;
 
@@ -41,6 +43,7 @@ internal sealed unsafe class PoolRunner : ParallelJob
         _x = x; _out = y;
         _backward = false;
         _byImage = false;
+        _tiled = false;
         Dispatch((long)p.N * p.OutH);
     }
 
@@ -52,6 +55,7 @@ internal sealed unsafe class PoolRunner : ParallelJob
         _x = x; _dy = dy; _out = dx;
         _backward = true;
         _byImage = p.StrideH < p.PoolH;
+        _tiled = p.StrideH == p.PoolH && p.StrideW == p.PoolW;
         Dispatch(_byImage ? p.N : (long)p.N * p.OutH);
     }
 
@@ -77,7 +81,7 @@ internal sealed unsafe class PoolRunner : ParallelJob
         {
             long image = (long)p.H * p.W * p.C;
             Vec.Zero(_out + u0 * image, (u1 - u0) * image);
-            for (long u = u0 * p.OutH; u < u1 * p.OutH; u++) BackwardRow(u);
+            for (long u = u0 * p.OutH; u < u1 * p.OutH; u++) BackwardRow(u, store: false);
         }
         else
         {
@@ -88,8 +92,28 @@ internal sealed unsafe class PoolRunner : ParallelJob
                 long n = u / p.OutH;
                 int oh = (int)(u - n * p.OutH);
                 int b0 = Band(oh), b1 = Band(oh + 1);
-                Vec.Zero(_out + (n * p.H + b0) * rowFloats, (b1 - b0) * rowFloats);
-                BackwardRow(u);
+                float* band = _out + n * p.H * rowFloats;
+                if (!_tiled)
+                {
+                    Vec.Zero(band + b0 * rowFloats, (b1 - b0) * rowFloats);
+                    BackwardRow(u, store: false);
+                    continue;
+                }
+                // Tiled: the windows cover rows [h0, h1) of the band from column 0 to c1; store into
+                // them and zero the rest of the band.
+                int hs = oh * p.StrideH - p.PadTop;
+                int h0 = Math.Max(hs, 0), h1 = Math.Min(hs + p.PoolH, p.H);
+                if (h0 >= h1)
+                {
+                    Vec.Zero(band + b0 * rowFloats, (b1 - b0) * rowFloats);
+                    continue;
+                }
+                int c1 = Math.Clamp((p.OutW - 1) * p.StrideW - p.PadLeft + p.PoolW, 0, p.W);
+                Vec.Zero(band + b0 * rowFloats, (h0 - b0) * rowFloats);
+                Vec.Zero(band + h1 * rowFloats, (b1 - h1) * rowFloats);
+                if (c1 < p.W)
+                    for (int h = h0; h < h1; h++) Vec.Zero(band + h * rowFloats + (long)c1 * p.C, (long)(p.W - c1) * p.C);
+                BackwardRow(u, store: true);
             }
         }
     }
@@ -170,8 +194,9 @@ internal sealed unsafe class PoolRunner : ParallelJob
         }
     }
 
-    /// <summary>Scatters the gradient of output row u = n·OutH + oh into dx (accumulating).</summary>
-    private void BackwardRow(long u)
+    /// <summary>Scatters the gradient of output row u = n·OutH + oh into dx: accumulating, or, when
+    /// <paramref name="store"/> (windows that share no element), overwriting every element of its windows.</summary>
+    private void BackwardRow(long u, bool store)
     {
         var p = _p;
         int C = p.C, width = Vector<float>.Count;
@@ -220,7 +245,8 @@ internal sealed unsafe class PoolRunner : ParallelJob
                         {
                             var hit = Vector.Equals(arg, new Vector<int>(k));
                             float* d = dr + (long)w * C;
-                            Vector.Store(Vector.Load(d) + Vector.ConditionalSelect(hit, g, Vector<float>.Zero), d);
+                            var add = Vector.ConditionalSelect(hit, g, Vector<float>.Zero);
+                            Vector.Store(store ? add : Vector.Load(d) + add, d);
                         }
                     }
                 }
@@ -237,7 +263,19 @@ internal sealed unsafe class PoolRunner : ParallelJob
                             if (v > best) { best = v; at = rowAt + (long)w * C; }
                         }
                     }
-                    dImage[at] += gp[c];
+                    if (store)
+                    {
+                        for (int h = h0; h < h1; h++)
+                        {
+                            float* dr = dImage + h * rowStride + c;
+                            for (int w = w0; w < w1; w++) dr[(long)w * C] = 0f;
+                        }
+                        dImage[at] = gp[c];
+                    }
+                    else
+                    {
+                        dImage[at] += gp[c];
+                    }
                 }
             }
             else
@@ -252,7 +290,7 @@ internal sealed unsafe class PoolRunner : ParallelJob
                         for (int w = w0; w < w1; w++)
                         {
                             float* d = dr + (long)w * C;
-                            Vector.Store(Vector.Load(d) + g, d);
+                            Vector.Store(store ? g : Vector.Load(d) + g, d);
                         }
                     }
                 }
@@ -262,7 +300,8 @@ internal sealed unsafe class PoolRunner : ParallelJob
                     for (int h = h0; h < h1; h++)
                     {
                         float* dr = dImage + h * rowStride + c;
-                        for (int w = w0; w < w1; w++) dr[(long)w * C] += g;
+                        if (store) for (int w = w0; w < w1; w++) dr[(long)w * C] = g;
+                        else for (int w = w0; w < w1; w++) dr[(long)w * C] += g;
                     }
                 }
             }
