@@ -34,15 +34,19 @@ internal sealed unsafe partial class ConvRunner : ParallelJob
     /// <summary>Fewest output rows per task before the work is split at this level rather than in the GEMM.</summary>
     internal const int MinRowsPerTask = 64;
 
-    /// <summary>Largest filter (in floats) for which each task accumulates its own filter-gradient partial.</summary>
-    internal const long MaxPartialFloats = 1 << 20;
+    /// <summary>Largest filter (in floats, 1 MiB) for which each task accumulates its own filter-gradient
+    /// partial; a larger filter gradient is one GEMM output big enough for Sgemm to split.</summary>
+    internal const long MaxPartialFloats = 1 << 18;
+
+    /// <summary>Floats to add up below which the partials are summed on the caller alone.</summary>
+    internal const long ParallelReduceFloats = 1 << 16;
 
     /// <summary>Multiply-adds below which the direct depthwise loops stay on one thread.</summary>
     internal const long DirectParallelWork = 1 << 16;
 
     private static ConvRunner? s_cached;
 
-    private enum Mode { Forward, BackwardInputImages, BackwardFilter, DwForward, DwBackwardInput, DwBackwardFilter }
+    private enum Mode { Forward, BackwardInputImages, BackwardFilter, DwForward, DwBackwardInput, DwBackwardFilter, ReducePartials }
 
     private NativeScratch[] _cols = [];
     private NativeScratch[] _partials = [];
@@ -58,6 +62,7 @@ internal sealed unsafe partial class ConvRunner : ParallelJob
     private long _units;
     private int _tasks;
     private int _chunkRows;
+    private int _partialCount;
 
     /// <summary>Takes the cached runner, or makes one.</summary>
     public static ConvRunner Rent() => Interlocked.Exchange(ref s_cached, null) ?? new ConvRunner();
@@ -190,7 +195,7 @@ internal sealed unsafe partial class ConvRunner : ParallelJob
             _units = units;
             _tasks = _threads > 1 && work >= DirectParallelWork && _wSize <= MaxPartialFloats ? (int)Math.Min(_threads, units) : 1;
             CpuThreads.Run(this, _tasks);
-            for (int t = 1; t < _tasks; t++) Vec.Add(dw, _partials[t].Ensure(_wSize), _wSize);
+            ReducePartials(_tasks);
             return;
         }
         if (_m == 0)
@@ -209,13 +214,25 @@ internal sealed unsafe partial class ConvRunner : ParallelJob
             _tasks = threads;
             _chunkRows = ChunkRows(SlotBudgetFloats);
             CpuThreads.Run(this, _tasks);
-            for (int t = 1; t < _tasks; t++) Vec.Add(dw, _partials[t].Ensure(_wSize), _wSize);
+            ReducePartials(_tasks);
         }
         else
         {
             _chunkRows = ChunkRows(InlineBudgetFloats);
             FilterRange(0, _m, ColScratch(0), dw);
         }
+    }
+
+    /// <summary>dw (task 0's result) += the partials of tasks 1 .. count-1, split across threads by
+    /// ranges of dw when there is enough to add.</summary>
+    private void ReducePartials(int count)
+    {
+        if (count <= 1) return;
+        _partialCount = count;
+        _mode = Mode.ReducePartials;
+        _units = _wSize;
+        _tasks = _wSize * (count - 1) >= ParallelReduceFloats ? _threads : 1;
+        CpuThreads.Run(this, _tasks);
     }
 
     private void RunDirect(Mode mode, long units, long work)
@@ -250,6 +267,9 @@ internal sealed unsafe partial class ConvRunner : ParallelJob
                 break;
             case Mode.DwBackwardFilter:
                 DepthwiseBackwardFilter(u0, u1, index == 0 ? _out : _partials[index].Ensure(_wSize));
+                break;
+            case Mode.ReducePartials:
+                for (int t = 1; t < _partialCount; t++) Vec.Add(_out + u0, _partials[t].Ensure(_wSize) + u0, u1 - u0);
                 break;
         }
     }
