@@ -305,6 +305,47 @@ public abstract class Layer : IKerasObject
         outputs[0] = Call(inputs, training);
     }
 
+    // ----- masking (Keras's supports_masking / compute_mask / call(mask=...)) -----
+
+    /// <summary>Whether the layer passes an incoming mask through unchanged (Keras's supports_masking).
+    /// Layers that neither support nor consume masks drop them.</summary>
+    public virtual bool SupportsMasking => false;
+
+    /// <summary>The mask of the output for an input and its mask (a bool tensor of the batch and time
+    /// axes, or null). By default: the incoming mask when <see cref="SupportsMasking"/>, else none.</summary>
+    public virtual Tensor ComputeMask(Tensor inputs, Tensor mask) => SupportsMasking ? mask : default;
+
+    /// <summary>The computation with the input's mask; layers that use masks (recurrent, attention,
+    /// pooling over time) override this. By default the mask is ignored.</summary>
+    public virtual Tensor CallMasked(Tensor inputs, Tensor mask, bool training) => Call(inputs, training);
+
+    /// <summary>The general masked computation over several inputs and outputs; merge layers and
+    /// multi-output layers override it. By default a single input goes to <see cref="CallMasked(Tensor, Tensor, bool)"/>
+    /// and the masks of several inputs are ignored.</summary>
+    public virtual void CallMasked(ReadOnlySpan<Tensor> inputs, ReadOnlySpan<Tensor> masks, Span<Tensor> outputs, bool training)
+    {
+        if (inputs.Length == 1 && OutputCount == 1) outputs[0] = CallMasked(inputs[0], masks[0], training);
+        else Call(inputs, outputs, training);
+    }
+
+    /// <summary>The output masks for several inputs; by default a single input's mask goes through
+    /// <see cref="ComputeMask(Tensor, Tensor)"/> and every output gets it.</summary>
+    public virtual void ComputeMasks(ReadOnlySpan<Tensor> inputs, ReadOnlySpan<Tensor> masks, Span<Tensor> outputMasks)
+    {
+        var m = inputs.Length == 1 ? ComputeMask(inputs[0], masks[0]) : default;
+        for (int i = 0; i < outputMasks.Length; i++) outputMasks[i] = m;
+    }
+
+    /// <summary>Runs the layer eagerly with an explicit input mask; returns the output and its mask.</summary>
+    public (Tensor Output, Tensor Mask) ApplyMasked(Tensor inputs, Tensor mask, bool training = false)
+    {
+        var shape = inputs.Shape;
+        CheckInput(shape);
+        if (!Built) EnsureBuilt([shape.Rank > 0 ? shape.With(0, -1) : shape]);
+        var y = mask.IsNull ? Call(inputs, training) : CallMasked(inputs, mask, training);
+        return (y, ComputeMask(inputs, mask));
+    }
+
     /// <summary>The output shape for an input shape (batch axis -1). The default runs the layer once on
     /// zeros of that shape (unknown axes as 1) with recording off, as Keras's compute_output_spec does.</summary>
     public virtual Shape ComputeOutputShape(Shape inputShape) => ComputeOutputShapes([inputShape])[0];

@@ -20,6 +20,7 @@ public partial class Model
     private Variable[] _trainable = [];
     private Tensor[] _grads = [];
     private Tensor[] _predBuffer = [];
+    private Tensor[] _predMasks = [];
     private Tensor[] _xBuffer = [];
     private Tensor[] _yBuffer = [];
     private readonly TensorScope _stepScope = CreateIdleScope();
@@ -203,12 +204,13 @@ public partial class Model
         if (_xBuffer.Length != inputs) _xBuffer = new Tensor[inputs];
         if (_yBuffer.Length != outputs) _yBuffer = new Tensor[outputs];
         if (_predBuffer.Length != outputs) _predBuffer = new Tensor[outputs];
+        if (_predMasks.Length != outputs) _predMasks = new Tensor[outputs];
         while (_loaders.Count < inputs + outputs + 1) _loaders.Add(new BatchLoader());
     }
 
     private void Forward(bool training)
     {
-        if (IsGraphNetwork) RunGraph(_xBuffer, _predBuffer, training);
+        if (IsGraphNetwork) RunGraph(_xBuffer, default, _predBuffer, _predMasks, training);
         else if (_xBuffer.Length == 1 && _predBuffer.Length == 1) _predBuffer[0] = Call(_xBuffer[0], training);
         else Call(_xBuffer, _predBuffer, training);
     }
@@ -224,7 +226,9 @@ public partial class Model
         for (int o = 0; o < outputs; o++)
         {
             CheckTargets(_yBuffer[o], _predBuffer[o], o);
-            var l = LossFor(o).Compute(_yBuffer[o], _predBuffer[o], sampleWeight);
+            // As Keras does, a mask on the output (a sequence output of a masked model) weights the loss.
+            var weights = CombineWithMask(sampleWeight, _predMasks.Length > o ? _predMasks[o] : default);
+            var l = LossFor(o).Compute(_yBuffer[o], _predBuffer[o], weights);
             if (outputs > 1 && _outputLossTotals is not null)
             {
                 using var weighted = Ops.Multiply(l, batchT);
@@ -262,6 +266,16 @@ public partial class Model
         _lossCount += batch;
         _ = training;
         return total;
+    }
+
+    private static Tensor CombineWithMask(Tensor sampleWeight, Tensor mask)
+    {
+        if (mask.IsNull) return sampleWeight;
+        var m = Ops.Cast(mask, DType.Float32);
+        if (sampleWeight.IsNull) return m;
+        var sw = sampleWeight;
+        while (sw.Rank < m.Rank) sw = Ops.ExpandDims(sw, -1);
+        return Ops.Multiply(sw, m);
     }
 
     private void CheckTargets(Tensor y, Tensor pred, int output)

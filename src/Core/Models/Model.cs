@@ -15,6 +15,7 @@ public partial class Model : Layer
     private int[] _inputSlots = [];
     private int[] _outputSlots = [];
     private Tensor[] _values = [];
+    private Tensor[] _masks = [];
     private readonly List<Layer> _ownLayers = [];
 
     private sealed class GraphStep
@@ -24,6 +25,8 @@ public partial class Model : Layer
         public required int[] OutSlots;
         public required Tensor[] InBuffer;
         public required Tensor[] OutBuffer;
+        public required Tensor[] InMasks;
+        public required Tensor[] OutMasks;
     }
 
     /// <summary>A functional model from one symbolic input to one symbolic output.</summary>
@@ -155,10 +158,13 @@ public partial class Model : Layer
             OutSlots = n.Outputs.Select(Slot).ToArray(),
             InBuffer = new Tensor[n.Inputs.Length],
             OutBuffer = new Tensor[n.Outputs.Length],
+            InMasks = new Tensor[n.Inputs.Length],
+            OutMasks = new Tensor[n.Outputs.Length],
         }).ToArray();
         _inputSlots = _inputs.Select(Slot).ToArray();
         _outputSlots = _outputs.Select(Slot).ToArray();
         _values = new Tensor[slots.Count];
+        _masks = new Tensor[slots.Count];
         Built = true;
     }
 
@@ -192,39 +198,82 @@ public partial class Model : Layer
         RunGraph(inputs, outputs, training);
     }
 
-    /// <summary>Executes the graph: no allocation beyond the tensors the layers create.</summary>
-    internal void RunGraph(ReadOnlySpan<Tensor> inputs, Span<Tensor> outputs, bool training)
+    /// <summary>Executes the graph: no allocation beyond the tensors the layers create. Masks (from
+    /// Embedding(mask_zero) or Masking) flow along the graph as Keras propagates them.</summary>
+    internal void RunGraph(ReadOnlySpan<Tensor> inputs, Span<Tensor> outputs, bool training) => RunGraph(inputs, default, outputs, default, training);
+
+    internal void RunGraph(ReadOnlySpan<Tensor> inputs, ReadOnlySpan<Tensor> inputMasks, Span<Tensor> outputs, Span<Tensor> outputMasks, bool training)
     {
         var ins = _inputs!;
         if (inputs.Length != ins.Length)
             throw new ArgumentException($"Model '{Name}' expects {ins.Length} input(s) ({string.Join(", ", ins.Select(i => $"{i.Name} {KerasTensor.ShapeText(i.Shape)}"))}); got {inputs.Length}.");
         var values = _values;
+        var masks = _masks;
         for (int i = 0; i < ins.Length; i++)
         {
             CheckModelInput(ins[i], inputs[i].Shape, i);
             values[_inputSlots[i]] = inputs[i];
+            masks[_inputSlots[i]] = inputMasks.Length > i ? inputMasks[i] : default;
         }
         try
         {
             foreach (var step in _steps)
             {
-                for (int i = 0; i < step.InSlots.Length; i++) step.InBuffer[i] = values[step.InSlots[i]];
+                bool anyMask = false;
+                for (int i = 0; i < step.InSlots.Length; i++)
+                {
+                    step.InBuffer[i] = values[step.InSlots[i]];
+                    step.InMasks[i] = masks[step.InSlots[i]];
+                    anyMask |= !step.InMasks[i].IsNull;
+                }
                 var layer = step.Node.Layer;
                 for (int i = 0; i < step.InBuffer.Length; i++) layer.CheckInput(step.InBuffer[i].Shape, i);
-                layer.Call(step.InBuffer, step.OutBuffer, training);
-                for (int i = 0; i < step.OutSlots.Length; i++) values[step.OutSlots[i]] = step.OutBuffer[i];
+                if (anyMask)
+                {
+                    layer.CallMasked(step.InBuffer, step.InMasks, step.OutBuffer, training);
+                    layer.ComputeMasks(step.InBuffer, step.InMasks, step.OutMasks);
+                }
+                else
+                {
+                    layer.Call(step.InBuffer, step.OutBuffer, training);
+                    // A layer may create a mask from unmasked input (Embedding with mask_zero).
+                    layer.ComputeMasks(step.InBuffer, step.InMasks, step.OutMasks);
+                }
+                for (int i = 0; i < step.OutSlots.Length; i++)
+                {
+                    values[step.OutSlots[i]] = step.OutBuffer[i];
+                    masks[step.OutSlots[i]] = step.OutMasks[i];
+                }
             }
-            for (int i = 0; i < _outputSlots.Length; i++) outputs[i] = values[_outputSlots[i]];
+            for (int i = 0; i < _outputSlots.Length; i++)
+            {
+                outputs[i] = values[_outputSlots[i]];
+                if (outputMasks.Length > i) outputMasks[i] = masks[_outputSlots[i]];
+            }
         }
         finally
         {
             Array.Clear(values);
+            Array.Clear(masks);
             foreach (var step in _steps)
             {
                 Array.Clear(step.InBuffer);
                 Array.Clear(step.OutBuffer);
+                Array.Clear(step.InMasks);
+                Array.Clear(step.OutMasks);
             }
         }
+    }
+
+    /// <inheritdoc/>
+    public override void CallMasked(ReadOnlySpan<Tensor> inputs, ReadOnlySpan<Tensor> masks, Span<Tensor> outputs, bool training)
+    {
+        if (!IsGraphNetwork)
+        {
+            base.CallMasked(inputs, masks, outputs, training);
+            return;
+        }
+        RunGraph(inputs, masks, outputs, default, training);
     }
 
     private void CheckModelInput(KerasTensor expected, Shape actual, int index)
