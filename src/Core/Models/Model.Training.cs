@@ -384,7 +384,7 @@ public partial class Model
     /// fraction of the data, taken before shuffling; a new permutation every epoch; the last partial batch is
     /// kept; the epoch loss is the batch-size-weighted mean. Returns the <see cref="History"/>.</summary>
     public History Fit(ArrayData x, ArrayData y, int batchSize = 32, int epochs = 1, int verbose = 1,
-        IEnumerable<Callback>? callbacks = null, float validationSplit = 0f, (ArrayData X, ArrayData Y)? validationData = null,
+        IEnumerable<Callback>? callbacks = null, double validationSplit = 0.0, (ArrayData X, ArrayData Y)? validationData = null,
         bool shuffle = true, IReadOnlyDictionary<int, float>? classWeight = null, ArrayData? sampleWeight = null,
         int initialEpoch = 0, int? stepsPerEpoch = null, int validationFreq = 1)
     {
@@ -396,7 +396,7 @@ public partial class Model
 
     /// <summary>Fit for models with several inputs and/or outputs: one array per input and per output.</summary>
     public History Fit(ArrayData[] x, ArrayData[] y, int batchSize = 32, int epochs = 1, int verbose = 1,
-        IEnumerable<Callback>? callbacks = null, float validationSplit = 0f, (ArrayData[] X, ArrayData[] Y)? validationData = null,
+        IEnumerable<Callback>? callbacks = null, double validationSplit = 0.0, (ArrayData[] X, ArrayData[] Y)? validationData = null,
         bool shuffle = true, IReadOnlyDictionary<int, float>? classWeight = null, ArrayData? sampleWeight = null,
         int initialEpoch = 0, int? stepsPerEpoch = null, int validationFreq = 1)
     {

@@ -32,6 +32,12 @@ public partial class Model : Layer
     /// <summary>A functional model from one symbolic input to one symbolic output.</summary>
     public Model(KerasTensor inputs, KerasTensor outputs, string? name = null) : this([inputs], [outputs], name) { }
 
+    /// <summary>A functional model from one input to several outputs.</summary>
+    public Model(KerasTensor inputs, IReadOnlyList<KerasTensor> outputs, string? name = null) : this([inputs], outputs, name) { }
+
+    /// <summary>A functional model from several inputs to one output.</summary>
+    public Model(IReadOnlyList<KerasTensor> inputs, KerasTensor outputs, string? name = null) : this(inputs, [outputs], name) { }
+
     /// <summary>A functional model with several inputs and/or outputs.</summary>
     public Model(IReadOnlyList<KerasTensor> inputs, IReadOnlyList<KerasTensor> outputs, string? name = null)
         : base(name ?? UniqueName("functional"))
