@@ -252,6 +252,21 @@ public sealed class GradientTape : IDisposable
     {
         int targetSlot = SlotIfTracked(target);
         if (targetSlot < 0) return;
+        // Gradients are first-order: no tape on this thread (an enclosing one included) may record the
+        // backward ops, or it would re-tag the variables this tape is about to read its results from.
+        var suspended = Suspend();
+        try
+        {
+            Backward(targetSlot, target);
+        }
+        finally
+        {
+            Resume(suspended);
+        }
+    }
+
+    private void Backward(int targetSlot, Tensor target)
+    {
         _grads[targetSlot] = Ops.OnesLike(target);
         for (int i = _count - 1; i >= 0; i--)
         {

@@ -293,11 +293,19 @@ public partial class Model
     private void TrainStep(Tensor sampleWeight, int batch)
     {
         _tape.Reset();
-        ClearActivityLosses();
-        Forward(training: true);
-        var loss = ComputeLoss(sampleWeight, batch, training: true);
-        _tape.Gradient(loss, _trainable, _grads);
-        _tape.Stop();
+        try
+        {
+            ClearActivityLosses();
+            Forward(training: true);
+            var loss = ComputeLoss(sampleWeight, batch, training: true);
+            _tape.Gradient(loss, _trainable, _grads);
+        }
+        catch
+        {
+            // Never leave the step's tape recording on this thread after a failed step.
+            _tape.Dispose();
+            throw;
+        }
         Optimizer!.ApplyGradients(_grads, _trainable);
         UpdateMetrics(sampleWeight);
     }

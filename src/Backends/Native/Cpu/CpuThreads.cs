@@ -83,12 +83,17 @@ internal static class CpuThreads
             // Wake exactly the helpers needed; the rest keep sleeping.
             Wake.Release(helpers);
             _insideJob = true;
+            Exception? own = null;
             try { Drain(job, count); }
+            catch (Exception failure) { own = failure; }
             finally { _insideJob = false; }
+            // Always wait for the helpers, even when this thread's share failed: a helper still draining
+            // this job must not run into the next one.
             var spin = new SpinWait();
             while (Volatile.Read(ref _pending) > 0) spin.SpinOnce(-1);
             _job = null;
-            if (_error is { } e) throw new AggregateException("A CPU kernel failed on a worker thread.", e);
+            if (own is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(own).Throw();
+            if (_error is { } e) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e).Throw();
         }
         finally
         {
