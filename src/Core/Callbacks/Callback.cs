@@ -4,7 +4,9 @@ namespace KerasNet.Callbacks;
 
 /// <summary>Base of every callback, with each of Keras's hooks. <c>logs</c> maps metric names ("loss",
 /// "accuracy", "val_loss", ...) to their current values; batch-level logs are read lazily, so a callback
-/// that does not look at them costs no device synchronisation.</summary>
+/// that does not look at them costs no device synchronisation. Epoch-end logs are a writable
+/// <c>Dictionary&lt;string, float&gt;</c>: a callback may add entries (ReduceLROnPlateau adds
+/// "learning_rate"), which later callbacks and History then see, as in Keras.</summary>
 public abstract class Callback
 {
     /// <summary>The model being trained (set by Fit, Evaluate and Predict).</summary>

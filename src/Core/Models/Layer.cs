@@ -18,8 +18,17 @@ public sealed class InputSpec
     public int? MinNdim { get; init; }
     /// <summary>Maximum rank, or null.</summary>
     public int? MaxNdim { get; init; }
+    private readonly (int Axis, int Size)[] _axes = [];
+
     /// <summary>Required sizes of particular axes (negative counts from the end).</summary>
-    public IReadOnlyDictionary<int, int>? Axes { get; init; }
+    public IReadOnlyDictionary<int, int>? Axes
+    {
+        get => _axes.Length == 0 ? null : _axes.ToDictionary(a => a.Axis, a => a.Size);
+        init => _axes = value is null ? [] : value.Select(kv => (kv.Key, kv.Value)).ToArray();
+    }
+
+    /// <summary>The axis requirements as an array (checked on every call without allocating).</summary>
+    internal (int Axis, int Size)[] AxisArray => _axes;
     /// <summary>Words that describe the expected data, used in errors ("(batch, steps, features)").</summary>
     public string? Description { get; init; }
 }
@@ -42,7 +51,9 @@ public abstract class Layer : IKerasObject
     /// <summary>Stores the common configuration; a null name becomes a unique snake_case one (dense, dense_1).</summary>
     protected Layer(string? name = null, bool trainable = true)
     {
-        Name = name ?? UniqueName(ToSnakeCase(GetType().Name));
+        if (name is null) name = UniqueName(ToSnakeCase(GetType().Name));
+        else ReserveName(name);
+        Name = name;
         _trainable = trainable;
     }
 
@@ -56,22 +67,22 @@ public abstract class Layer : IKerasObject
         return n == 0 ? prefix : $"{prefix}_{n}";
     }
 
+    /// <summary>Keras's to_snake_case: "Conv2D" -> "conv2d", "MaxPooling2D" -> "max_pooling2d", "SimpleRNN" -> "simple_rnn".</summary>
     internal static string ToSnakeCase(string name)
     {
-        var sb = new StringBuilder();
-        for (int i = 0; i < name.Length; i++)
-        {
-            char c = name[i];
-            if (char.IsUpper(c))
-            {
-                bool prevLower = i > 0 && (char.IsLower(name[i - 1]) || char.IsDigit(name[i - 1]));
-                bool nextLower = i + 1 < name.Length && char.IsLower(name[i + 1]);
-                if (i > 0 && (prevLower || (nextLower && char.IsUpper(name[i - 1])))) sb.Append('_');
-                sb.Append(char.ToLowerInvariant(c));
-            }
-            else sb.Append(c);
-        }
-        return sb.ToString();
+        var s = System.Text.RegularExpressions.Regex.Replace(name, "(.)([A-Z][a-z]+)", "$1_$2");
+        s = System.Text.RegularExpressions.Regex.Replace(s, "([a-z])([A-Z])", "$1_$2");
+        return s.ToLowerInvariant();
+    }
+
+    /// <summary>An explicit name such as "dense_4" moves the automatic counter for "dense" past 4, so layers
+    /// made later (after loading a saved model, say) never reuse it.</summary>
+    private static void ReserveName(string name)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(name, "^(.+)_([0-9]+)$");
+        string prefix = m.Success ? m.Groups[1].Value : name;
+        int n = m.Success && int.TryParse(m.Groups[2].Value, out int k) ? k : 0;
+        NameCounts.AddOrUpdate(prefix, n, (_, c) => Math.Max(c, n));
     }
 
     /// <summary>The layer's name, unique within a session unless given.</summary>
@@ -390,21 +401,21 @@ public abstract class Layer : IKerasObject
     {
         var spec = InputSpec;
         if (spec is null) return;
+        if (spec.Ndim is int nd && shape.Rank != nd) ThrowRank(spec, shape, inputIndex, $"rank {nd}");
+        if (spec.MinNdim is int mn && shape.Rank < mn) ThrowRank(spec, shape, inputIndex, $"rank >= {mn}");
+        if (spec.MaxNdim is int mx && shape.Rank > mx) ThrowRank(spec, shape, inputIndex, $"rank <= {mx}");
+        foreach (var (axis, size) in spec.AxisArray)
+        {
+            int a = axis < 0 ? axis + shape.Rank : axis;
+            if (a >= 0 && a < shape.Rank && shape[a] >= 0 && shape[a] != size)
+                throw new ArgumentException($"Input {inputIndex} of layer '{Name}' ({ClassName}) is incompatible with the layer: expected axis {axis} of the input shape to have value {size}, but received input with shape {KerasTensor.ShapeText(shape)}.");
+        }
+    }
+
+    private void ThrowRank(InputSpec spec, Shape shape, int inputIndex, string expected)
+    {
         string what = spec.Description is null ? "" : $" {spec.Description}";
-        string at = "";
-        if (spec.Ndim is int nd && shape.Rank != nd)
-            throw new ArgumentException($"Input {inputIndex} of layer '{Name}' ({ClassName}) is incompatible with the layer: expected rank {nd}{what}, got rank {shape.Rank} with shape {KerasTensor.ShapeText(shape)}{at}.");
-        if (spec.MinNdim is int mn && shape.Rank < mn)
-            throw new ArgumentException($"Input {inputIndex} of layer '{Name}' ({ClassName}) is incompatible with the layer: expected rank >= {mn}{what}, got rank {shape.Rank} with shape {KerasTensor.ShapeText(shape)}{at}.");
-        if (spec.MaxNdim is int mx && shape.Rank > mx)
-            throw new ArgumentException($"Input {inputIndex} of layer '{Name}' ({ClassName}) is incompatible with the layer: expected rank <= {mx}{what}, got rank {shape.Rank} with shape {KerasTensor.ShapeText(shape)}{at}.");
-        if (spec.Axes is { } axes)
-            foreach (var (axis, size) in axes)
-            {
-                int a = axis < 0 ? axis + shape.Rank : axis;
-                if (a >= 0 && a < shape.Rank && shape[a] >= 0 && shape[a] != size)
-                    throw new ArgumentException($"Input {inputIndex} of layer '{Name}' ({ClassName}) is incompatible with the layer: expected axis {axis} of the input shape to have value {size}, but received input with shape {KerasTensor.ShapeText(shape)}{at}.");
-            }
+        throw new ArgumentException($"Input {inputIndex} of layer '{Name}' ({ClassName}) is incompatible with the layer: expected {expected}{what}, got rank {shape.Rank} with shape {KerasTensor.ShapeText(shape)}.");
     }
 
     internal void EnsureBuilt(IReadOnlyList<Shape> shapes)
@@ -483,13 +494,16 @@ public abstract class Layer : IKerasObject
     {
         ["name"] = Name,
         ["trainable"] = Trainable,
-        ["dtype"] = new JsonObject
-        {
-            ["module"] = "keras",
-            ["class_name"] = "DTypePolicy",
-            ["config"] = new JsonObject { ["name"] = "float32" },
-            ["registered_name"] = null,
-        },
+        ["dtype"] = DTypePolicyConfig(),
+    };
+
+    /// <summary>Keras's serialized float32 DTypePolicy.</summary>
+    protected static JsonObject DTypePolicyConfig() => new()
+    {
+        ["module"] = "keras",
+        ["class_name"] = "DTypePolicy",
+        ["config"] = new JsonObject { ["name"] = "float32" },
+        ["registered_name"] = null,
     };
 
     /// <summary>Reads the common entries (name, trainable) of a layer config.</summary>

@@ -52,8 +52,12 @@ public partial class Model
     /// <summary>Whether Compile has been called.</summary>
     public bool Compiled => _losses is not null;
 
-    /// <summary>Set by a callback to end Fit after the current epoch (EarlyStopping does this).</summary>
+    /// <summary>Set by a callback to end Fit after the current batch (TerminateOnNaN) or epoch (EarlyStopping).</summary>
     public bool StopTraining { get; set; }
+
+    /// <summary>Set by a callback in <c>OnTrainBegin</c> to make Fit start at another epoch (BackupAndRestore
+    /// resuming an interrupted run does this, as Keras's <c>model._initial_epoch</c>). Fit clears it.</summary>
+    public int? InitialEpochOverride { get; set; }
 
     /// <summary>Compile's arguments, as Keras's compile_config.</summary>
     public System.Text.Json.Nodes.JsonObject? CompileConfig { get; private set; }
@@ -447,7 +451,7 @@ public partial class Model
         if (callbacks is not null) all.AddRange(callbacks);
         if (verbose > 0 && !all.OfType<ProgbarLogger>().Any()) all.Add(new ProgbarLogger());
         all.Add(history);
-        var parameters = new Dictionary<string, object> { ["epochs"] = epochs, ["steps"] = steps, ["verbose"] = verbose };
+        var parameters = new Dictionary<string, object> { ["epochs"] = epochs, ["steps"] = steps, ["verbose"] = verbose, ["in_fit"] = true };
         var cbs = new CallbackList(all, this, parameters);
         var batchLogs = new LazyLogs(d => FillLogs(d));
         var empty = new Dictionary<string, float>();
@@ -455,7 +459,13 @@ public partial class Model
         var order = _rows.AsSpan(0, samples);
         int cursor = samples; // forces a fresh permutation at the first step
         StopTraining = false;
+        InitialEpochOverride = null;
         cbs.TrainBegin(empty);
+        if (InitialEpochOverride is int resumeAt)
+        {
+            initialEpoch = resumeAt;
+            InitialEpochOverride = null;
+        }
         for (int epoch = initialEpoch; epoch < epochs; epoch++)
         {
             ResetTrackers();
@@ -486,7 +496,7 @@ public partial class Model
                 }
                 batchLogs.Invalidate();
                 cbs.TrainBatchEnd(step, batchLogs);
-                if (stepsPerEpoch is null && cursor >= samples) { }
+                if (StopTraining) break;
             }
             var epochLogs = new Dictionary<string, float>();
             FillLogs(epochLogs);
@@ -549,7 +559,7 @@ public partial class Model
         ResetTrackers();
         var empty = new Dictionary<string, float>();
         var batchLogs = new LazyLogs(d => FillLogs(d));
-        if (!inFit) cbs.TestBegin(empty);
+        cbs.TestBegin(empty);
         int n = x[0].Length;
         int[] index = new int[Math.Min(batchSize, Math.Max(n, 1))];
         for (int start = 0, step = 0; start < n; start += batchSize, step++)
@@ -557,7 +567,7 @@ public partial class Model
             int count = Math.Min(batchSize, n - start);
             for (int i = 0; i < count; i++) index[i] = start + i;
             batchLogs.Invalidate();
-            if (!inFit) cbs.TestBatchBegin(step, batchLogs);
+            cbs.TestBatchBegin(step, batchLogs);
             _stepScope.Begin();
             try
             {
@@ -570,11 +580,12 @@ public partial class Model
                 _stepScope.End();
             }
             batchLogs.Invalidate();
-            if (!inFit) cbs.TestBatchEnd(step, batchLogs);
+            cbs.TestBatchEnd(step, batchLogs);
         }
         var logs = new Dictionary<string, float>();
         FillLogs(logs);
-        if (!inFit) cbs.TestEnd(logs);
+        cbs.TestEnd(logs);
+        _ = inFit;
         return logs;
     }
 

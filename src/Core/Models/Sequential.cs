@@ -123,7 +123,7 @@ public class Sequential : Model
         var layers = new JsonArray();
         if (_inputLayer is not null) layers.Add(KerasRegistry.Serialize(_inputLayer, "keras.layers"));
         foreach (var l in _stack) layers.Add(KerasRegistry.Serialize(l, "keras.layers"));
-        return new JsonObject { ["name"] = Name, ["trainable"] = Trainable, ["dtype"] = base.GetConfig()["dtype"]?.DeepClone(), ["layers"] = layers };
+        return new JsonObject { ["name"] = Name, ["trainable"] = Trainable, ["dtype"] = DTypePolicyConfig(), ["layers"] = layers };
     }
 
     /// <summary>Rebuilds from a Keras Sequential config.</summary>

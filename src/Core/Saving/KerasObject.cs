@@ -141,7 +141,8 @@ public static class KerasRegistry
 
     private static IEnumerable<Type> BaseChain(Type t)
     {
-        for (var b = t.BaseType; b is not null && b != typeof(object); b = b.BaseType) yield return b;
+        // The class itself and each base: Deserialize<Model>("Functional") and Deserialize<Layer>(...) both work.
+        for (var b = t; b is not null && b != typeof(object); b = b.BaseType) yield return b;
     }
 
     private static Type[] SafeTypes(Assembly asm)
