@@ -57,7 +57,7 @@ public sealed class InputLayer : Layer
 }
 
 /// <summary>Entry points named as in Keras's top-level module.</summary>
-public static class Keras
+public static partial class Keras
 {
     /// <summary>A symbolic input of per-sample <paramref name="shape"/> (batch axis excluded), as keras.Input.</summary>
     public static KerasTensor Input(int[] shape, DType dtype = DType.Float32, string? name = null, int? batchSize = null)

@@ -42,7 +42,7 @@ public abstract class Optimizer : IKerasObject
         Clipnorm = clipnorm;
         Clipvalue = clipvalue;
         GlobalClipnorm = globalClipnorm;
-        Iterations = new Variable(Ops.Zeros(Shape.Scalar, DType.Int64), "iteration", trainable: false);
+        Iterations = new Variable(Ops.Zeros(Shape.Scalar, DType.Int64), "iteration", trainable: false) { Path = $"{name}/iteration" };
     }
 
     /// <summary>The optimizer's name.</summary>
@@ -111,10 +111,13 @@ public abstract class Optimizer : IKerasObject
     /// <summary>Subclasses create their slot variables for one model variable with <see cref="AddSlot"/>.</summary>
     protected virtual Variable[] CreateSlots(Variable variable) => [];
 
-    /// <summary>A zero-filled (or <paramref name="initialValue"/>) slot shaped like <paramref name="reference"/>.</summary>
+    /// <summary>A zero-filled (or <paramref name="initialValue"/>) slot shaped like <paramref name="reference"/>. Its
+    /// <see cref="Variable.Path"/> is Keras's: "{optimizer}/{reference path with '/' as '_'}_{name}", e.g.
+    /// "adam/dense_kernel_momentum", unique per model variable, so a saved slot finds its variable again.</summary>
     protected Variable AddSlot(Variable reference, string name, float initialValue = 0f)
     {
-        var v = new Variable(Ops.Full(reference.Shape, initialValue), $"{reference.Name}_{name}", trainable: false);
+        string owner = reference.Path.Length > 0 ? reference.Path.Replace('/', '_') : reference.Name;
+        var v = new Variable(Ops.Full(reference.Shape, initialValue), $"{reference.Name}_{name}", trainable: false) { Path = $"{Name}/{owner}_{name}" };
         _variables.Add(v);
         return v;
     }
