@@ -35,7 +35,7 @@ public class BackupAndRestoreTests
         var (reference, x, y) = CallbackKit.Mlp(11);
         var expected = reference.Fit(x, y, batchSize: 4, epochs: 6, verbose: 0, shuffle: false, validationData: (x, y));
 
-        string dir = Path.Combine(CallbackKit.TempDir(), "backup");
+        string root = CallbackKit.TempDir(), dir = Path.Combine(root, "backup");
         var (model, _, _) = CallbackKit.Mlp(11);
         var backup = new BackupAndRestore(dir);
         var seen = new List<(int, Dictionary<string, float>)>();
@@ -57,6 +57,7 @@ public class BackupAndRestoreTests
         // Training completed: the backup is gone, so the same call would start again at epoch 0.
         Assert.False(Directory.Exists(dir));
         Assert.Equal(0, backup.InitialEpoch);
+        Directory.Delete(root, true);
     }
 
     [Fact]
@@ -67,7 +68,7 @@ public class BackupAndRestoreTests
         var (reference, x, y) = CallbackKit.Mlp(12, "sgd");
         var expected = reference.Fit(x, y, batchSize: 4, epochs: 5, verbose: 0, shuffle: false, validationData: (x, y), callbacks: [Halve(reference)]);
 
-        string dir = Path.Combine(CallbackKit.TempDir(), "backup");
+        string root = CallbackKit.TempDir(), dir = Path.Combine(root, "backup");
         var (model, _, _) = CallbackKit.Mlp(12, "sgd");
         var seen = new List<(int, Dictionary<string, float>)>();
         // The rate changes before the backup runs at each epoch end, so the backup holds the rate of the next epoch.
@@ -78,13 +79,14 @@ public class BackupAndRestoreTests
         Fit(fresh, x, y, second, [Halve(fresh), second, Record(seen)], epochs: 5);
         Assert.Equal(expected["val_loss"], seen.Select(s => s.Item2["val_loss"]).ToList());
         Assert.Equal(reference.Optimizer!.LearningRate, fresh.Optimizer!.LearningRate);
+        Directory.Delete(root, true);
     }
 
     [Fact]
     public void AFitStartingAtAnotherEpochThanTheBackupFailsBeforeTraining()
     {
         var (model, x, y) = CallbackKit.Mlp(13);
-        string dir = Path.Combine(CallbackKit.TempDir(), "backup");
+        string root = CallbackKit.TempDir(), dir = Path.Combine(root, "backup");
         var backup = new BackupAndRestore(dir);
         Assert.Throws<InterruptedException>(() => Fit(model, x, y, backup, [backup, InterruptAt(3)]));
         int batches = 0;
@@ -94,13 +96,14 @@ public class BackupAndRestoreTests
         Assert.Contains("initialEpoch: backup.InitialEpoch", ex.Message);
         Assert.Equal(0, batches);
         Assert.True(Directory.Exists(dir), "the backup is kept");
+        Directory.Delete(root, true);
     }
 
     [Fact]
     public void DeleteCheckpointFalseKeepsTheBackupWithKerasMetadata()
     {
         var (model, x, y) = CallbackKit.Mlp(14);
-        string dir = Path.Combine(CallbackKit.TempDir(), "backup");
+        string root = CallbackKit.TempDir(), dir = Path.Combine(root, "backup");
         var backup = new BackupAndRestore(dir, deleteCheckpoint: false);
         Fit(model, x, y, backup, [backup], epochs: 3);
         Assert.True(File.Exists(backup.WeightsPath));
@@ -111,6 +114,7 @@ public class BackupAndRestoreTests
         // Fitting again with the same call resumes at epoch 3 of 3: nothing left to run.
         var nothing = Fit(model, x, y, backup, [backup], epochs: 3);
         Assert.Empty(nothing.Epoch);
+        Directory.Delete(root, true);
     }
 
     [Fact]
@@ -119,7 +123,7 @@ public class BackupAndRestoreTests
         // 16 samples in batches of 4 (4 batches per epoch), save_freq 3: backups after e0 b2, e1 b1, e2 b0, ...
         // Keras records the epoch in progress and the batch; a resume restarts that epoch.
         var (model, x, y) = CallbackKit.Mlp(15);
-        string dir = Path.Combine(CallbackKit.TempDir(), "backup");
+        string root = CallbackKit.TempDir(), dir = Path.Combine(root, "backup");
         var backup = new BackupAndRestore(dir, saveFreq: 3);
         var metas = new List<string>();
         var watch = new LambdaCallback(onTrainBatchEnd: (_, _) => metas.Add(File.Exists(backup.MetadataPath) ? File.ReadAllText(backup.MetadataPath) : ""));
@@ -127,5 +131,6 @@ public class BackupAndRestoreTests
         var distinct = metas.Where(m => m.Length > 0).Distinct().Select(m => JsonNode.Parse(m)!.AsObject()).ToList();
         Assert.Equal([(0, 2), (1, 1)], distinct.Select(m => ((int)m["epoch"]!, (int)m["batch"]!)));
         Assert.Equal(1, backup.InitialEpoch);
+        Directory.Delete(root, true);
     }
 }
