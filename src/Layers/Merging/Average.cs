@@ -1,0 +1,32 @@
+using System.Text.Json.Nodes;
+using KerasNet.Models;
+using KerasNet.Saving;
+
+namespace KerasNet.Layers;
+
+/// <summary>Averages the inputs element-wise, as keras.layers.Average. The inputs' shapes broadcast
+/// together (see <see cref="Merge"/>).</summary>
+[KerasSerializable("Average")]
+public sealed class Average : Merge
+{
+    /// <summary>Creates the layer.</summary>
+    /// <param name="name">The layer's name (unique by default).</param>
+    /// <param name="trainable">Kept for Keras compatibility (the layer has no weights).</param>
+    public Average(string? name = null, bool trainable = true) : base(name, trainable) { }
+
+    /// <inheritdoc/>
+    protected override Tensor MergeFunction(ReadOnlySpan<Tensor> inputs)
+    {
+        var output = inputs[0];
+        for (int i = 1; i < inputs.Length; i++) output = Ops.Add(output, inputs[i]);
+        return Ops.Divide(output, Ops.ScalarLike(output, inputs.Length));
+    }
+
+    /// <summary>Rebuilds the layer from its Keras config.</summary>
+    public static Average FromConfig(JsonObject config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var (name, trainable) = BaseConfig(config);
+        return new Average(name, trainable);
+    }
+}
