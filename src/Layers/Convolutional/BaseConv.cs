@@ -15,11 +15,11 @@ public abstract class BaseConv : Layer
     private readonly int[] _kernelSize;
     private readonly int[] _strides;
     private readonly int[] _dilationRate;
-    private readonly LayerActivation _activation;
+    private readonly Func<Tensor, Tensor> _activation;
 
     /// <summary>Stores and checks the arguments, as Keras's BaseConv.__init__.</summary>
     private protected BaseConv(int rank, int filters, int[] kernelSize, int[]? strides, string padding, string? dataFormat,
-        int[]? dilationRate, int groups, string? activation, bool useBias, object? kernelInitializer, object? biasInitializer,
+        int[]? dilationRate, int groups, object? activation, bool useBias, object? kernelInitializer, object? biasInitializer,
         object? kernelRegularizer, object? biasRegularizer, object? activityRegularizer, object? kernelConstraint,
         object? biasConstraint, string? name, bool trainable)
         : base(name, trainable)
@@ -40,15 +40,15 @@ public abstract class BaseConv : Layer
         Padding = ConvArgs.Padding(this, padding, allowCausal: rank == 1);
         DataFormat = ConvArgs.DataFormat(this, dataFormat);
         ConvArgs.CheckStridesDilation(this, _strides, _dilationRate);
-        _activation = LayerActivation.Get(activation, this);
+        _activation = Activations.Get(activation);
         UseBias = useBias;
-        KernelInitializer = ConvArgs.GetInitializer(kernelInitializer, "glorot_uniform", nameof(kernelInitializer));
-        BiasInitializer = ConvArgs.GetInitializer(biasInitializer, "zeros", nameof(biasInitializer));
-        KernelRegularizer = ConvArgs.GetRegularizer(kernelRegularizer, nameof(kernelRegularizer));
-        BiasRegularizer = ConvArgs.GetRegularizer(biasRegularizer, nameof(biasRegularizer));
-        ActivityRegularizer = ConvArgs.GetRegularizer(activityRegularizer, nameof(activityRegularizer));
-        KernelConstraint = ConvArgs.GetConstraint(kernelConstraint, nameof(kernelConstraint));
-        BiasConstraint = ConvArgs.GetConstraint(biasConstraint, nameof(biasConstraint));
+        KernelInitializer = LayerArgs.Initializer(kernelInitializer, "glorot_uniform", nameof(kernelInitializer), ClassName);
+        BiasInitializer = LayerArgs.Initializer(biasInitializer, "zeros", nameof(biasInitializer), ClassName);
+        KernelRegularizer = LayerArgs.Regularizer(kernelRegularizer, nameof(kernelRegularizer), ClassName);
+        BiasRegularizer = LayerArgs.Regularizer(biasRegularizer, nameof(biasRegularizer), ClassName);
+        ActivityRegularizer = LayerArgs.Regularizer(activityRegularizer, nameof(activityRegularizer), ClassName);
+        KernelConstraint = LayerArgs.Constraint(kernelConstraint, nameof(kernelConstraint), ClassName);
+        BiasConstraint = LayerArgs.Constraint(biasConstraint, nameof(biasConstraint), ClassName);
         InputSpec = new InputSpec { Ndim = rank + 2, Description = ConvArgs.Description(rank) };
     }
 
@@ -76,8 +76,8 @@ public abstract class BaseConv : Layer
     /// <summary>Number of channel groups convolved separately.</summary>
     public int Groups { get; }
 
-    /// <summary>Keras's name of the activation ("linear" for none).</summary>
-    public string Activation => _activation.Name;
+    /// <summary>The activation applied to the output (Activations.Linear for none).</summary>
+    public Func<Tensor, Tensor> Activation => _activation;
 
     /// <summary>Whether a bias is added.</summary>
     public bool UseBias { get; }
@@ -152,7 +152,7 @@ public abstract class BaseConv : Layer
         for (int i = 0; i < Rank; i++)
             d[i + 1] = ConvArgs.OutputSize(this, inputShape, inputShape[i + 1], _kernelSize[i], _strides[i], _dilationRate[i], Padding, "kernel");
         d[^1] = Filters;
-        return new Shape(d);
+        return Activations.OutputShape(_activation, new Shape(d));
     }
 
     /// <inheritdoc/>
@@ -166,15 +166,15 @@ public abstract class BaseConv : Layer
         c["data_format"] = DataFormat;
         c["dilation_rate"] = ConvArgs.Json(_dilationRate);
         c["groups"] = Groups;
-        c["activation"] = Activation;
+        c["activation"] = Activations.Serialize(_activation);
         c["use_bias"] = UseBias;
-        c["kernel_initializer"] = ConvArgs.Serialize(KernelInitializer, "keras.initializers");
-        c["bias_initializer"] = ConvArgs.Serialize(BiasInitializer, "keras.initializers");
-        c["kernel_regularizer"] = ConvArgs.Serialize(KernelRegularizer, "keras.regularizers");
-        c["bias_regularizer"] = ConvArgs.Serialize(BiasRegularizer, "keras.regularizers");
-        c["activity_regularizer"] = ConvArgs.Serialize(ActivityRegularizer, "keras.regularizers");
-        c["kernel_constraint"] = ConvArgs.Serialize(KernelConstraint, "keras.constraints");
-        c["bias_constraint"] = ConvArgs.Serialize(BiasConstraint, "keras.constraints");
+        c["kernel_initializer"] = LayerArgs.Serialize(KernelInitializer, "keras.initializers");
+        c["bias_initializer"] = LayerArgs.Serialize(BiasInitializer, "keras.initializers");
+        c["kernel_regularizer"] = LayerArgs.Serialize(KernelRegularizer, "keras.regularizers");
+        c["bias_regularizer"] = LayerArgs.Serialize(BiasRegularizer, "keras.regularizers");
+        c["activity_regularizer"] = LayerArgs.Serialize(ActivityRegularizer, "keras.regularizers");
+        c["kernel_constraint"] = LayerArgs.Serialize(KernelConstraint, "keras.constraints");
+        c["bias_constraint"] = LayerArgs.Serialize(BiasConstraint, "keras.constraints");
         return c;
     }
 }
@@ -200,7 +200,7 @@ internal static class ConvOutput
     }
 
     /// <summary>y + bias, then the activation, then the activity penalty handed to <paramref name="addLoss"/>.</summary>
-    public static Tensor Finish(Tensor y, Variable? bias, LayerActivation activation, Regularizer? activityRegularizer, Action<Tensor>? addLoss)
+    public static Tensor Finish(Tensor y, Variable? bias, Func<Tensor, Tensor> activation, Regularizer? activityRegularizer, Action<Tensor>? addLoss)
     {
         bool recording = Recording;
         if (bias is not null)
@@ -209,13 +209,9 @@ internal static class ConvOutput
             if (!recording) y.Dispose();
             y = yb;
         }
-        if (activation.Function is { } f)
-        {
-            var ya = f(y);
-            if (!recording && !ya.Equals(y)) y.Dispose();
-            y = ya;
-        }
-        if (activityRegularizer is not null) addLoss!(activityRegularizer.Call(y));
-        return y;
+        var ya = activation(y);
+        if (!recording && !ya.Equals(y)) y.Dispose();
+        if (activityRegularizer is not null) addLoss!(activityRegularizer.Call(ya));
+        return ya;
     }
 }

@@ -17,7 +17,7 @@ public sealed class Conv2D : BaseConv
     /// <param name="dataFormat">"channels_last" (the default and the only one supported).</param>
     /// <param name="dilationRate">Spacing of the kernel taps per axis (default 1).</param>
     /// <param name="groups">Input channels are split into this many groups, each convolved with filters / groups filters.</param>
-    /// <param name="activation">Activation name ("relu", ...); null for none ("linear").</param>
+    /// <param name="activation">A name ("relu"), a <c>Func&lt;Tensor, Tensor&gt;</c>, or null for none ("linear").</param>
     /// <param name="useBias">Whether to add a bias.</param>
     /// <param name="kernelInitializer">Initializer name, instance or config (default "glorot_uniform").</param>
     /// <param name="biasInitializer">Initializer name, instance or config (default "zeros").</param>
@@ -29,7 +29,7 @@ public sealed class Conv2D : BaseConv
     /// <param name="name">Layer name (default conv2d, conv2d_1, ...).</param>
     /// <param name="trainable">Whether the weights are trained.</param>
     public Conv2D(int filters, int[] kernelSize, int[]? strides = null, string padding = "valid", string? dataFormat = null,
-        int[]? dilationRate = null, int groups = 1, string? activation = null, bool useBias = true,
+        int[]? dilationRate = null, int groups = 1, object? activation = null, bool useBias = true,
         object? kernelInitializer = null, object? biasInitializer = null, object? kernelRegularizer = null,
         object? biasRegularizer = null, object? activityRegularizer = null, object? kernelConstraint = null,
         object? biasConstraint = null, string? name = null, bool trainable = true)
@@ -46,10 +46,10 @@ public sealed class Conv2D : BaseConv
         var (name, trainable) = BaseConfig(config);
         return new Conv2D(config.GetInt("filters", 0), config.GetInts("kernel_size") ?? throw new ArgumentException("A Conv2D config needs kernel_size."),
             config.GetInts("strides"), config.GetString("padding", "valid")!, config.GetString("data_format", null),
-            config.GetInts("dilation_rate"), config.GetInt("groups", 1), config.GetString("activation", null),
-            config.GetBool("use_bias", true), ConvArgs.Node(config, "kernel_initializer"), ConvArgs.Node(config, "bias_initializer"),
-            ConvArgs.Node(config, "kernel_regularizer"), ConvArgs.Node(config, "bias_regularizer"),
-            ConvArgs.Node(config, "activity_regularizer"), ConvArgs.Node(config, "kernel_constraint"),
-            ConvArgs.Node(config, "bias_constraint"), name, trainable);
+            config.GetInts("dilation_rate"), config.GetInt("groups", 1), config["activation"]?.DeepClone(),
+            config.GetBool("use_bias", true), LayerArgs.Node(config, "kernel_initializer"), LayerArgs.Node(config, "bias_initializer"),
+            LayerArgs.Node(config, "kernel_regularizer"), LayerArgs.Node(config, "bias_regularizer"),
+            LayerArgs.Node(config, "activity_regularizer"), LayerArgs.Node(config, "kernel_constraint"),
+            LayerArgs.Node(config, "bias_constraint"), name, trainable);
     }
 }

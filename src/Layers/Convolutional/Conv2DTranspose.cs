@@ -19,7 +19,7 @@ public sealed class Conv2DTranspose : Layer
     private readonly int[] _strides;
     private readonly int[] _dilationRate;
     private readonly int[]? _outputPadding;
-    private readonly LayerActivation _activation;
+    private readonly Func<Tensor, Tensor> _activation;
 
     /// <summary>A transposed convolution with Keras's arguments and defaults.</summary>
     /// <param name="filters">Number of output channels.</param>
@@ -30,7 +30,7 @@ public sealed class Conv2DTranspose : Layer
     /// the stride; null for Keras's default output size.</param>
     /// <param name="dataFormat">"channels_last" (the default and the only one supported).</param>
     /// <param name="dilationRate">Spacing of the kernel taps per axis (default 1).</param>
-    /// <param name="activation">Activation name; null for none ("linear").</param>
+    /// <param name="activation">A name ("relu"), a <c>Func&lt;Tensor, Tensor&gt;</c>, or null for none ("linear").</param>
     /// <param name="useBias">Whether to add a bias.</param>
     /// <param name="kernelInitializer">Initializer of the kernel (default "glorot_uniform").</param>
     /// <param name="biasInitializer">Initializer of the bias (default "zeros").</param>
@@ -42,7 +42,7 @@ public sealed class Conv2DTranspose : Layer
     /// <param name="name">Layer name (default conv2d_transpose, ...).</param>
     /// <param name="trainable">Whether the weights are trained.</param>
     public Conv2DTranspose(int filters, int[] kernelSize, int[]? strides = null, string padding = "valid", int[]? outputPadding = null,
-        string? dataFormat = null, int[]? dilationRate = null, string? activation = null, bool useBias = true,
+        string? dataFormat = null, int[]? dilationRate = null, object? activation = null, bool useBias = true,
         object? kernelInitializer = null, object? biasInitializer = null, object? kernelRegularizer = null,
         object? biasRegularizer = null, object? activityRegularizer = null, object? kernelConstraint = null,
         object? biasConstraint = null, string? name = null, bool trainable = true)
@@ -63,15 +63,15 @@ public sealed class Conv2DTranspose : Layer
         Padding = ConvArgs.Padding(this, padding);
         DataFormat = ConvArgs.DataFormat(this, dataFormat);
         ConvArgs.CheckStridesDilation(this, _strides, _dilationRate);
-        _activation = LayerActivation.Get(activation, this);
+        _activation = Activations.Get(activation);
         UseBias = useBias;
-        KernelInitializer = ConvArgs.GetInitializer(kernelInitializer, "glorot_uniform", nameof(kernelInitializer));
-        BiasInitializer = ConvArgs.GetInitializer(biasInitializer, "zeros", nameof(biasInitializer));
-        KernelRegularizer = ConvArgs.GetRegularizer(kernelRegularizer, nameof(kernelRegularizer));
-        BiasRegularizer = ConvArgs.GetRegularizer(biasRegularizer, nameof(biasRegularizer));
-        ActivityRegularizer = ConvArgs.GetRegularizer(activityRegularizer, nameof(activityRegularizer));
-        KernelConstraint = ConvArgs.GetConstraint(kernelConstraint, nameof(kernelConstraint));
-        BiasConstraint = ConvArgs.GetConstraint(biasConstraint, nameof(biasConstraint));
+        KernelInitializer = LayerArgs.Initializer(kernelInitializer, "glorot_uniform", nameof(kernelInitializer), ClassName);
+        BiasInitializer = LayerArgs.Initializer(biasInitializer, "zeros", nameof(biasInitializer), ClassName);
+        KernelRegularizer = LayerArgs.Regularizer(kernelRegularizer, nameof(kernelRegularizer), ClassName);
+        BiasRegularizer = LayerArgs.Regularizer(biasRegularizer, nameof(biasRegularizer), ClassName);
+        ActivityRegularizer = LayerArgs.Regularizer(activityRegularizer, nameof(activityRegularizer), ClassName);
+        KernelConstraint = LayerArgs.Constraint(kernelConstraint, nameof(kernelConstraint), ClassName);
+        BiasConstraint = LayerArgs.Constraint(biasConstraint, nameof(biasConstraint), ClassName);
         InputSpec = new InputSpec { Ndim = 4, Description = ConvArgs.Description(2) };
     }
 
@@ -96,8 +96,8 @@ public sealed class Conv2DTranspose : Layer
     /// <summary>The dilation per spatial axis.</summary>
     public IReadOnlyList<int> DilationRate => _dilationRate;
 
-    /// <summary>Keras's name of the activation ("linear" for none).</summary>
-    public string Activation => _activation.Name;
+    /// <summary>The activation applied to the output (Activations.Linear for none).</summary>
+    public Func<Tensor, Tensor> Activation => _activation;
 
     /// <summary>Whether a bias is added.</summary>
     public bool UseBias { get; }
@@ -195,7 +195,7 @@ public sealed class Conv2DTranspose : Layer
     {
         if (inputShape.Rank != 4)
             throw new ArgumentException($"Layer '{Name}' ({ClassName}) expects inputs of rank 4 {ConvArgs.Description(2)}; received input shape {KerasTensor.ShapeText(inputShape)}.");
-        return new Shape(inputShape[0], Axis(0, inputShape[1]).Length, Axis(1, inputShape[2]).Length, Filters);
+        return Activations.OutputShape(_activation, new Shape(inputShape[0], Axis(0, inputShape[1]).Length, Axis(1, inputShape[2]).Length, Filters));
     }
 
     /// <summary>Keras's config keys. Keras 3's BaseConvTranspose.get_config leaves output_padding out (so
@@ -210,15 +210,15 @@ public sealed class Conv2DTranspose : Layer
         if (_outputPadding is not null) c["output_padding"] = ConvArgs.Json(_outputPadding);
         c["data_format"] = DataFormat;
         c["dilation_rate"] = ConvArgs.Json(_dilationRate);
-        c["activation"] = Activation;
+        c["activation"] = Activations.Serialize(_activation);
         c["use_bias"] = UseBias;
-        c["kernel_initializer"] = ConvArgs.Serialize(KernelInitializer, "keras.initializers");
-        c["bias_initializer"] = ConvArgs.Serialize(BiasInitializer, "keras.initializers");
-        c["kernel_regularizer"] = ConvArgs.Serialize(KernelRegularizer, "keras.regularizers");
-        c["bias_regularizer"] = ConvArgs.Serialize(BiasRegularizer, "keras.regularizers");
-        c["activity_regularizer"] = ConvArgs.Serialize(ActivityRegularizer, "keras.regularizers");
-        c["kernel_constraint"] = ConvArgs.Serialize(KernelConstraint, "keras.constraints");
-        c["bias_constraint"] = ConvArgs.Serialize(BiasConstraint, "keras.constraints");
+        c["kernel_initializer"] = LayerArgs.Serialize(KernelInitializer, "keras.initializers");
+        c["bias_initializer"] = LayerArgs.Serialize(BiasInitializer, "keras.initializers");
+        c["kernel_regularizer"] = LayerArgs.Serialize(KernelRegularizer, "keras.regularizers");
+        c["bias_regularizer"] = LayerArgs.Serialize(BiasRegularizer, "keras.regularizers");
+        c["activity_regularizer"] = LayerArgs.Serialize(ActivityRegularizer, "keras.regularizers");
+        c["kernel_constraint"] = LayerArgs.Serialize(KernelConstraint, "keras.constraints");
+        c["bias_constraint"] = LayerArgs.Serialize(BiasConstraint, "keras.constraints");
         return c;
     }
 
@@ -230,10 +230,10 @@ public sealed class Conv2DTranspose : Layer
         return new Conv2DTranspose(config.GetInt("filters", 0),
             config.GetInts("kernel_size") ?? throw new ArgumentException("A Conv2DTranspose config needs kernel_size."),
             config.GetInts("strides"), config.GetString("padding", "valid")!, config.GetInts("output_padding"),
-            config.GetString("data_format", null), config.GetInts("dilation_rate"), config.GetString("activation", null),
-            config.GetBool("use_bias", true), ConvArgs.Node(config, "kernel_initializer"), ConvArgs.Node(config, "bias_initializer"),
-            ConvArgs.Node(config, "kernel_regularizer"), ConvArgs.Node(config, "bias_regularizer"),
-            ConvArgs.Node(config, "activity_regularizer"), ConvArgs.Node(config, "kernel_constraint"),
-            ConvArgs.Node(config, "bias_constraint"), name, trainable);
+            config.GetString("data_format", null), config.GetInts("dilation_rate"), config["activation"]?.DeepClone(),
+            config.GetBool("use_bias", true), LayerArgs.Node(config, "kernel_initializer"), LayerArgs.Node(config, "bias_initializer"),
+            LayerArgs.Node(config, "kernel_regularizer"), LayerArgs.Node(config, "bias_regularizer"),
+            LayerArgs.Node(config, "activity_regularizer"), LayerArgs.Node(config, "kernel_constraint"),
+            LayerArgs.Node(config, "bias_constraint"), name, trainable);
     }
 }

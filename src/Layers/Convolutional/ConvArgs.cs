@@ -1,15 +1,12 @@
 using System.Text.Json.Nodes;
-using KerasNet.Constraints;
-using KerasNet.Initializers;
 using KerasNet.Models;
-using KerasNet.Regularizers;
 using KerasNet.Saving;
 
 namespace KerasNet.Layers;
 
 /// <summary>Argument checks and config helpers shared by the convolution, pooling and spatial reshaping
 /// layers (Keras's standardize_tuple / standardize_padding / standardize_data_format, and the
-/// serialize/get pairs of initializers, regularizers and constraints).</summary>
+/// spatial pairs of ZeroPadding2D and Cropping2D).</summary>
 internal static class ConvArgs
 {
     /// <summary>An int list of <paramref name="rank"/> entries; a single value applies to every axis.</summary>
@@ -70,50 +67,6 @@ internal static class ConvArgs
         ? "(batch, steps, channels)"
         : "(batch, height, width, channels)";
 
-    // ----- initializers, regularizers, constraints -----
-
-    /// <summary>Keras's initializers.get: a string identifier, a config object, an instance, or null for
-    /// <paramref name="fallback"/>.</summary>
-    public static Initializer GetInitializer(object? value, string fallback, string argName) => value switch
-    {
-        null => KerasRegistry.Get<Initializer>(fallback),
-        Initializer i => i,
-        string s => KerasRegistry.Get<Initializer>(s),
-        JsonNode n => KerasRegistry.Deserialize<Initializer>(n),
-        _ => throw new ArgumentException($"`{argName}` must be an initializer name, an Initializer or a config; got {value.GetType().Name}.", argName),
-    };
-
-    /// <summary>Keras's regularizers.get (null stays null).</summary>
-    public static Regularizer? GetRegularizer(object? value, string argName) => value switch
-    {
-        null => null,
-        Regularizer r => r,
-        string s => KerasRegistry.Get<Regularizer>(s),
-        JsonNode n => KerasRegistry.Deserialize<Regularizer>(n),
-        _ => throw new ArgumentException($"`{argName}` must be a regularizer name, a Regularizer or a config; got {value.GetType().Name}.", argName),
-    };
-
-    /// <summary>Keras's constraints.get (null stays null).</summary>
-    public static Constraint? GetConstraint(object? value, string argName) => value switch
-    {
-        null => null,
-        Constraint c => c,
-        string s => KerasRegistry.Get<Constraint>(s),
-        JsonNode n => KerasRegistry.Deserialize<Constraint>(n),
-        _ => throw new ArgumentException($"`{argName}` must be a constraint name, a Constraint or a config; got {value.GetType().Name}.", argName),
-    };
-
-    /// <summary>Keras's serialize for an initializer, regularizer or constraint (null for none).</summary>
-    public static JsonNode? Serialize(IKerasObject? obj, string module) => obj is null ? null : KerasRegistry.Serialize(obj, module);
-
-    /// <summary>A config value as the object form the constructors accept (null, a string or a config).</summary>
-    public static object? Node(JsonObject config, string key) => config[key] switch
-    {
-        null => null,
-        JsonValue v when v.TryGetValue(out string? s) => s,
-        var n => n.DeepClone(),
-    };
-
     /// <summary>Int list as Keras writes tuples.</summary>
     public static JsonArray Json(IEnumerable<int> values) => values.ToJsonArray();
 
@@ -132,7 +85,7 @@ internal static class ConvArgs
         switch (config[key])
         {
             case null: return null;
-            case JsonValue v: { int n = ToInt(v, key); return new[,] { { n, n }, { n, n } }; }
+            case JsonValue v: { int n = LayerArgs.ToInt(v, key); return new[,] { { n, n }, { n, n } }; }
             case JsonArray a when a.Count == 2:
             {
                 var result = new int[2, 2];
@@ -140,12 +93,12 @@ internal static class ConvArgs
                 {
                     if (a[i] is JsonArray inner && inner.Count == 2)
                     {
-                        result[i, 0] = ToInt(inner[0], key);
-                        result[i, 1] = ToInt(inner[1], key);
+                        result[i, 0] = LayerArgs.ToInt(inner[0]!, key);
+                        result[i, 1] = LayerArgs.ToInt(inner[1]!, key);
                     }
                     else
                     {
-                        int n = ToInt(a[i], key);
+                        int n = LayerArgs.ToInt(a[i]!, key);
                         result[i, 0] = n;
                         result[i, 1] = n;
                     }
@@ -154,17 +107,5 @@ internal static class ConvArgs
             }
             default: throw new ArgumentException($"Config key '{key}' must be an int, two ints or two pairs of ints; got {config[key]!.ToJsonString()}.");
         }
-    }
-
-    /// <summary>An int from a parsed or in-memory JSON number.</summary>
-    public static int ToInt(JsonNode? node, string key)
-    {
-        if (node is JsonValue v)
-        {
-            if (v.TryGetValue(out int i)) return i;
-            if (v.TryGetValue(out long l)) return checked((int)l);
-            if (v.TryGetValue(out double d) && d == Math.Floor(d)) return (int)d;
-        }
-        throw new ArgumentException($"Config key '{key}' should hold integers; got {node?.ToJsonString() ?? "null"}.");
     }
 }

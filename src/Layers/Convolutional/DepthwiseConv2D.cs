@@ -16,7 +16,7 @@ public sealed class DepthwiseConv2D : Layer
     private readonly int[] _kernelSize;
     private readonly int[] _strides;
     private readonly int[] _dilationRate;
-    private readonly LayerActivation _activation;
+    private readonly Func<Tensor, Tensor> _activation;
 
     /// <summary>A depthwise convolution with Keras's arguments and defaults.</summary>
     /// <param name="kernelSize">Window height and width ([3] or [3, 3]).</param>
@@ -25,7 +25,7 @@ public sealed class DepthwiseConv2D : Layer
     /// <param name="depthMultiplier">Output channels per input channel.</param>
     /// <param name="dataFormat">"channels_last" (the default and the only one supported).</param>
     /// <param name="dilationRate">Spacing of the kernel taps per axis (default 1).</param>
-    /// <param name="activation">Activation name; null for none ("linear").</param>
+    /// <param name="activation">A name ("relu"), a <c>Func&lt;Tensor, Tensor&gt;</c>, or null for none ("linear").</param>
     /// <param name="useBias">Whether to add a bias of in_channels * depth_multiplier values.</param>
     /// <param name="depthwiseInitializer">Initializer of the kernel (default "glorot_uniform").</param>
     /// <param name="biasInitializer">Initializer of the bias (default "zeros").</param>
@@ -37,7 +37,7 @@ public sealed class DepthwiseConv2D : Layer
     /// <param name="name">Layer name (default depthwise_conv2d, ...).</param>
     /// <param name="trainable">Whether the weights are trained.</param>
     public DepthwiseConv2D(int[] kernelSize, int[]? strides = null, string padding = "valid", int depthMultiplier = 1,
-        string? dataFormat = null, int[]? dilationRate = null, string? activation = null, bool useBias = true,
+        string? dataFormat = null, int[]? dilationRate = null, object? activation = null, bool useBias = true,
         object? depthwiseInitializer = null, object? biasInitializer = null, object? depthwiseRegularizer = null,
         object? biasRegularizer = null, object? activityRegularizer = null, object? depthwiseConstraint = null,
         object? biasConstraint = null, string? name = null, bool trainable = true)
@@ -53,15 +53,15 @@ public sealed class DepthwiseConv2D : Layer
         Padding = ConvArgs.Padding(this, padding);
         DataFormat = ConvArgs.DataFormat(this, dataFormat);
         ConvArgs.CheckStridesDilation(this, _strides, _dilationRate);
-        _activation = LayerActivation.Get(activation, this);
+        _activation = Activations.Get(activation);
         UseBias = useBias;
-        DepthwiseInitializer = ConvArgs.GetInitializer(depthwiseInitializer, "glorot_uniform", nameof(depthwiseInitializer));
-        BiasInitializer = ConvArgs.GetInitializer(biasInitializer, "zeros", nameof(biasInitializer));
-        DepthwiseRegularizer = ConvArgs.GetRegularizer(depthwiseRegularizer, nameof(depthwiseRegularizer));
-        BiasRegularizer = ConvArgs.GetRegularizer(biasRegularizer, nameof(biasRegularizer));
-        ActivityRegularizer = ConvArgs.GetRegularizer(activityRegularizer, nameof(activityRegularizer));
-        DepthwiseConstraint = ConvArgs.GetConstraint(depthwiseConstraint, nameof(depthwiseConstraint));
-        BiasConstraint = ConvArgs.GetConstraint(biasConstraint, nameof(biasConstraint));
+        DepthwiseInitializer = LayerArgs.Initializer(depthwiseInitializer, "glorot_uniform", nameof(depthwiseInitializer), ClassName);
+        BiasInitializer = LayerArgs.Initializer(biasInitializer, "zeros", nameof(biasInitializer), ClassName);
+        DepthwiseRegularizer = LayerArgs.Regularizer(depthwiseRegularizer, nameof(depthwiseRegularizer), ClassName);
+        BiasRegularizer = LayerArgs.Regularizer(biasRegularizer, nameof(biasRegularizer), ClassName);
+        ActivityRegularizer = LayerArgs.Regularizer(activityRegularizer, nameof(activityRegularizer), ClassName);
+        DepthwiseConstraint = LayerArgs.Constraint(depthwiseConstraint, nameof(depthwiseConstraint), ClassName);
+        BiasConstraint = LayerArgs.Constraint(biasConstraint, nameof(biasConstraint), ClassName);
         InputSpec = new InputSpec { Ndim = 4, Description = ConvArgs.Description(2) };
     }
 
@@ -83,8 +83,8 @@ public sealed class DepthwiseConv2D : Layer
     /// <summary>The dilation per spatial axis.</summary>
     public IReadOnlyList<int> DilationRate => _dilationRate;
 
-    /// <summary>Keras's name of the activation ("linear" for none).</summary>
-    public string Activation => _activation.Name;
+    /// <summary>The activation applied to the output (Activations.Linear for none).</summary>
+    public Func<Tensor, Tensor> Activation => _activation;
 
     /// <summary>Whether a bias is added.</summary>
     public bool UseBias { get; }
@@ -146,7 +146,7 @@ public sealed class DepthwiseConv2D : Layer
         int h = ConvArgs.OutputSize(this, inputShape, inputShape[1], _kernelSize[0], _strides[0], _dilationRate[0], Padding, "kernel");
         int w = ConvArgs.OutputSize(this, inputShape, inputShape[2], _kernelSize[1], _strides[1], _dilationRate[1], Padding, "kernel");
         int c = inputShape[3];
-        return new Shape(inputShape[0], h, w, c < 0 ? -1 : c * DepthMultiplier);
+        return Activations.OutputShape(_activation, new Shape(inputShape[0], h, w, c < 0 ? -1 : c * DepthMultiplier));
     }
 
     /// <inheritdoc/>
@@ -159,15 +159,15 @@ public sealed class DepthwiseConv2D : Layer
         c["padding"] = Padding;
         c["data_format"] = DataFormat;
         c["dilation_rate"] = ConvArgs.Json(_dilationRate);
-        c["activation"] = Activation;
+        c["activation"] = Activations.Serialize(_activation);
         c["use_bias"] = UseBias;
-        c["depthwise_initializer"] = ConvArgs.Serialize(DepthwiseInitializer, "keras.initializers");
-        c["bias_initializer"] = ConvArgs.Serialize(BiasInitializer, "keras.initializers");
-        c["depthwise_regularizer"] = ConvArgs.Serialize(DepthwiseRegularizer, "keras.regularizers");
-        c["bias_regularizer"] = ConvArgs.Serialize(BiasRegularizer, "keras.regularizers");
-        c["activity_regularizer"] = ConvArgs.Serialize(ActivityRegularizer, "keras.regularizers");
-        c["depthwise_constraint"] = ConvArgs.Serialize(DepthwiseConstraint, "keras.constraints");
-        c["bias_constraint"] = ConvArgs.Serialize(BiasConstraint, "keras.constraints");
+        c["depthwise_initializer"] = LayerArgs.Serialize(DepthwiseInitializer, "keras.initializers");
+        c["bias_initializer"] = LayerArgs.Serialize(BiasInitializer, "keras.initializers");
+        c["depthwise_regularizer"] = LayerArgs.Serialize(DepthwiseRegularizer, "keras.regularizers");
+        c["bias_regularizer"] = LayerArgs.Serialize(BiasRegularizer, "keras.regularizers");
+        c["activity_regularizer"] = LayerArgs.Serialize(ActivityRegularizer, "keras.regularizers");
+        c["depthwise_constraint"] = LayerArgs.Serialize(DepthwiseConstraint, "keras.constraints");
+        c["bias_constraint"] = LayerArgs.Serialize(BiasConstraint, "keras.constraints");
         return c;
     }
 
@@ -178,10 +178,10 @@ public sealed class DepthwiseConv2D : Layer
         var (name, trainable) = BaseConfig(config);
         return new DepthwiseConv2D(config.GetInts("kernel_size") ?? throw new ArgumentException("A DepthwiseConv2D config needs kernel_size."),
             config.GetInts("strides"), config.GetString("padding", "valid")!, config.GetInt("depth_multiplier", 1),
-            config.GetString("data_format", null), config.GetInts("dilation_rate"), config.GetString("activation", null),
-            config.GetBool("use_bias", true), ConvArgs.Node(config, "depthwise_initializer"), ConvArgs.Node(config, "bias_initializer"),
-            ConvArgs.Node(config, "depthwise_regularizer"), ConvArgs.Node(config, "bias_regularizer"),
-            ConvArgs.Node(config, "activity_regularizer"), ConvArgs.Node(config, "depthwise_constraint"),
-            ConvArgs.Node(config, "bias_constraint"), name, trainable);
+            config.GetString("data_format", null), config.GetInts("dilation_rate"), config["activation"]?.DeepClone(),
+            config.GetBool("use_bias", true), LayerArgs.Node(config, "depthwise_initializer"), LayerArgs.Node(config, "bias_initializer"),
+            LayerArgs.Node(config, "depthwise_regularizer"), LayerArgs.Node(config, "bias_regularizer"),
+            LayerArgs.Node(config, "activity_regularizer"), LayerArgs.Node(config, "depthwise_constraint"),
+            LayerArgs.Node(config, "bias_constraint"), name, trainable);
     }
 }

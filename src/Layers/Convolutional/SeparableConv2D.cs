@@ -17,7 +17,7 @@ public sealed class SeparableConv2D : Layer
     private readonly int[] _kernelSize;
     private readonly int[] _strides;
     private readonly int[] _dilationRate;
-    private readonly LayerActivation _activation;
+    private readonly Func<Tensor, Tensor> _activation;
 
     /// <summary>A separable convolution with Keras's arguments and defaults.</summary>
     /// <param name="filters">Number of output channels.</param>
@@ -27,7 +27,7 @@ public sealed class SeparableConv2D : Layer
     /// <param name="dataFormat">"channels_last" (the default and the only one supported).</param>
     /// <param name="dilationRate">Spacing of the depthwise kernel taps (default 1).</param>
     /// <param name="depthMultiplier">Depthwise output channels per input channel.</param>
-    /// <param name="activation">Activation name; null for none ("linear").</param>
+    /// <param name="activation">A name ("relu"), a <c>Func&lt;Tensor, Tensor&gt;</c>, or null for none ("linear").</param>
     /// <param name="useBias">Whether to add a bias of filters values.</param>
     /// <param name="depthwiseInitializer">Initializer of the depthwise kernel (default "glorot_uniform").</param>
     /// <param name="pointwiseInitializer">Initializer of the pointwise kernel (default "glorot_uniform").</param>
@@ -42,7 +42,7 @@ public sealed class SeparableConv2D : Layer
     /// <param name="name">Layer name (default separable_conv2d, ...).</param>
     /// <param name="trainable">Whether the weights are trained.</param>
     public SeparableConv2D(int filters, int[] kernelSize, int[]? strides = null, string padding = "valid", string? dataFormat = null,
-        int[]? dilationRate = null, int depthMultiplier = 1, string? activation = null, bool useBias = true,
+        int[]? dilationRate = null, int depthMultiplier = 1, object? activation = null, bool useBias = true,
         object? depthwiseInitializer = null, object? pointwiseInitializer = null, object? biasInitializer = null,
         object? depthwiseRegularizer = null, object? pointwiseRegularizer = null, object? biasRegularizer = null,
         object? activityRegularizer = null, object? depthwiseConstraint = null, object? pointwiseConstraint = null,
@@ -62,18 +62,18 @@ public sealed class SeparableConv2D : Layer
         Padding = ConvArgs.Padding(this, padding);
         DataFormat = ConvArgs.DataFormat(this, dataFormat);
         ConvArgs.CheckStridesDilation(this, _strides, _dilationRate);
-        _activation = LayerActivation.Get(activation, this);
+        _activation = Activations.Get(activation);
         UseBias = useBias;
-        DepthwiseInitializer = ConvArgs.GetInitializer(depthwiseInitializer, "glorot_uniform", nameof(depthwiseInitializer));
-        PointwiseInitializer = ConvArgs.GetInitializer(pointwiseInitializer, "glorot_uniform", nameof(pointwiseInitializer));
-        BiasInitializer = ConvArgs.GetInitializer(biasInitializer, "zeros", nameof(biasInitializer));
-        DepthwiseRegularizer = ConvArgs.GetRegularizer(depthwiseRegularizer, nameof(depthwiseRegularizer));
-        PointwiseRegularizer = ConvArgs.GetRegularizer(pointwiseRegularizer, nameof(pointwiseRegularizer));
-        BiasRegularizer = ConvArgs.GetRegularizer(biasRegularizer, nameof(biasRegularizer));
-        ActivityRegularizer = ConvArgs.GetRegularizer(activityRegularizer, nameof(activityRegularizer));
-        DepthwiseConstraint = ConvArgs.GetConstraint(depthwiseConstraint, nameof(depthwiseConstraint));
-        PointwiseConstraint = ConvArgs.GetConstraint(pointwiseConstraint, nameof(pointwiseConstraint));
-        BiasConstraint = ConvArgs.GetConstraint(biasConstraint, nameof(biasConstraint));
+        DepthwiseInitializer = LayerArgs.Initializer(depthwiseInitializer, "glorot_uniform", nameof(depthwiseInitializer), ClassName);
+        PointwiseInitializer = LayerArgs.Initializer(pointwiseInitializer, "glorot_uniform", nameof(pointwiseInitializer), ClassName);
+        BiasInitializer = LayerArgs.Initializer(biasInitializer, "zeros", nameof(biasInitializer), ClassName);
+        DepthwiseRegularizer = LayerArgs.Regularizer(depthwiseRegularizer, nameof(depthwiseRegularizer), ClassName);
+        PointwiseRegularizer = LayerArgs.Regularizer(pointwiseRegularizer, nameof(pointwiseRegularizer), ClassName);
+        BiasRegularizer = LayerArgs.Regularizer(biasRegularizer, nameof(biasRegularizer), ClassName);
+        ActivityRegularizer = LayerArgs.Regularizer(activityRegularizer, nameof(activityRegularizer), ClassName);
+        DepthwiseConstraint = LayerArgs.Constraint(depthwiseConstraint, nameof(depthwiseConstraint), ClassName);
+        PointwiseConstraint = LayerArgs.Constraint(pointwiseConstraint, nameof(pointwiseConstraint), ClassName);
+        BiasConstraint = LayerArgs.Constraint(biasConstraint, nameof(biasConstraint), ClassName);
         InputSpec = new InputSpec { Ndim = 4, Description = ConvArgs.Description(2) };
     }
 
@@ -98,8 +98,8 @@ public sealed class SeparableConv2D : Layer
     /// <summary>The dilation per spatial axis.</summary>
     public IReadOnlyList<int> DilationRate => _dilationRate;
 
-    /// <summary>Keras's name of the activation ("linear" for none).</summary>
-    public string Activation => _activation.Name;
+    /// <summary>The activation applied to the output (Activations.Linear for none).</summary>
+    public Func<Tensor, Tensor> Activation => _activation;
 
     /// <summary>Whether a bias is added.</summary>
     public bool UseBias { get; }
@@ -176,7 +176,7 @@ public sealed class SeparableConv2D : Layer
             throw new ArgumentException($"Layer '{Name}' ({ClassName}) expects inputs of rank 4 {ConvArgs.Description(2)}; received input shape {KerasTensor.ShapeText(inputShape)}.");
         int h = ConvArgs.OutputSize(this, inputShape, inputShape[1], _kernelSize[0], _strides[0], _dilationRate[0], Padding, "kernel");
         int w = ConvArgs.OutputSize(this, inputShape, inputShape[2], _kernelSize[1], _strides[1], _dilationRate[1], Padding, "kernel");
-        return new Shape(inputShape[0], h, w, Filters);
+        return Activations.OutputShape(_activation, new Shape(inputShape[0], h, w, Filters));
     }
 
     /// <inheritdoc/>
@@ -190,18 +190,18 @@ public sealed class SeparableConv2D : Layer
         c["padding"] = Padding;
         c["data_format"] = DataFormat;
         c["dilation_rate"] = ConvArgs.Json(_dilationRate);
-        c["activation"] = Activation;
+        c["activation"] = Activations.Serialize(_activation);
         c["use_bias"] = UseBias;
-        c["depthwise_initializer"] = ConvArgs.Serialize(DepthwiseInitializer, "keras.initializers");
-        c["pointwise_initializer"] = ConvArgs.Serialize(PointwiseInitializer, "keras.initializers");
-        c["bias_initializer"] = ConvArgs.Serialize(BiasInitializer, "keras.initializers");
-        c["depthwise_regularizer"] = ConvArgs.Serialize(DepthwiseRegularizer, "keras.regularizers");
-        c["pointwise_regularizer"] = ConvArgs.Serialize(PointwiseRegularizer, "keras.regularizers");
-        c["bias_regularizer"] = ConvArgs.Serialize(BiasRegularizer, "keras.regularizers");
-        c["activity_regularizer"] = ConvArgs.Serialize(ActivityRegularizer, "keras.regularizers");
-        c["depthwise_constraint"] = ConvArgs.Serialize(DepthwiseConstraint, "keras.constraints");
-        c["pointwise_constraint"] = ConvArgs.Serialize(PointwiseConstraint, "keras.constraints");
-        c["bias_constraint"] = ConvArgs.Serialize(BiasConstraint, "keras.constraints");
+        c["depthwise_initializer"] = LayerArgs.Serialize(DepthwiseInitializer, "keras.initializers");
+        c["pointwise_initializer"] = LayerArgs.Serialize(PointwiseInitializer, "keras.initializers");
+        c["bias_initializer"] = LayerArgs.Serialize(BiasInitializer, "keras.initializers");
+        c["depthwise_regularizer"] = LayerArgs.Serialize(DepthwiseRegularizer, "keras.regularizers");
+        c["pointwise_regularizer"] = LayerArgs.Serialize(PointwiseRegularizer, "keras.regularizers");
+        c["bias_regularizer"] = LayerArgs.Serialize(BiasRegularizer, "keras.regularizers");
+        c["activity_regularizer"] = LayerArgs.Serialize(ActivityRegularizer, "keras.regularizers");
+        c["depthwise_constraint"] = LayerArgs.Serialize(DepthwiseConstraint, "keras.constraints");
+        c["pointwise_constraint"] = LayerArgs.Serialize(PointwiseConstraint, "keras.constraints");
+        c["bias_constraint"] = LayerArgs.Serialize(BiasConstraint, "keras.constraints");
         return c;
     }
 
@@ -213,12 +213,12 @@ public sealed class SeparableConv2D : Layer
         return new SeparableConv2D(config.GetInt("filters", 0),
             config.GetInts("kernel_size") ?? throw new ArgumentException("A SeparableConv2D config needs kernel_size."),
             config.GetInts("strides"), config.GetString("padding", "valid")!, config.GetString("data_format", null),
-            config.GetInts("dilation_rate"), config.GetInt("depth_multiplier", 1), config.GetString("activation", null),
-            config.GetBool("use_bias", true), ConvArgs.Node(config, "depthwise_initializer"),
-            ConvArgs.Node(config, "pointwise_initializer"), ConvArgs.Node(config, "bias_initializer"),
-            ConvArgs.Node(config, "depthwise_regularizer"), ConvArgs.Node(config, "pointwise_regularizer"),
-            ConvArgs.Node(config, "bias_regularizer"), ConvArgs.Node(config, "activity_regularizer"),
-            ConvArgs.Node(config, "depthwise_constraint"), ConvArgs.Node(config, "pointwise_constraint"),
-            ConvArgs.Node(config, "bias_constraint"), name, trainable);
+            config.GetInts("dilation_rate"), config.GetInt("depth_multiplier", 1), config["activation"]?.DeepClone(),
+            config.GetBool("use_bias", true), LayerArgs.Node(config, "depthwise_initializer"),
+            LayerArgs.Node(config, "pointwise_initializer"), LayerArgs.Node(config, "bias_initializer"),
+            LayerArgs.Node(config, "depthwise_regularizer"), LayerArgs.Node(config, "pointwise_regularizer"),
+            LayerArgs.Node(config, "bias_regularizer"), LayerArgs.Node(config, "activity_regularizer"),
+            LayerArgs.Node(config, "depthwise_constraint"), LayerArgs.Node(config, "pointwise_constraint"),
+            LayerArgs.Node(config, "bias_constraint"), name, trainable);
     }
 }
