@@ -9,9 +9,9 @@ namespace KerasNet.Tests.Layers.Convolutional;
 public class ConvLayerHarnessTests
 {
     [Fact]
-    public void Conv2DSameStride2Relu() => LayerTestHarness.Run(new LayerTestCase
+    public void Conv2DSameStride2Tanh() => LayerTestHarness.Run(new LayerTestCase
     {
-        Factory = () => new Conv2D(4, [3], strides: [2], padding: "same", activation: "relu", biasInitializer: "ones"),
+        Factory = () => new Conv2D(4, [3], strides: [2], padding: "same", activation: "tanh", biasInitializer: "ones"),
         InputShape = [2, 7, 8, 3],
         ExpectedOutputShape = [2, 4, 4, 4],
         ExpectedTrainableWeights = 2,
