@@ -49,7 +49,7 @@ public abstract class BaseConv : Layer
         ActivityRegularizer = LayerArgs.Regularizer(activityRegularizer, nameof(activityRegularizer), ClassName);
         KernelConstraint = LayerArgs.Constraint(kernelConstraint, nameof(kernelConstraint), ClassName);
         BiasConstraint = LayerArgs.Constraint(biasConstraint, nameof(biasConstraint), ClassName);
-        InputSpec = new InputSpec { Ndim = rank + 2, Description = ConvArgs.Description(rank) };
+        InputSpec = new InputSpec { Ndim = rank + 2 };
     }
 
     /// <summary>Number of spatial axes (1 for Conv1D, 2 for Conv2D).</summary>
@@ -121,7 +121,6 @@ public abstract class BaseConv : Layer
         {
             Ndim = Rank + 2,
             Axes = new Dictionary<int, int> { [-1] = channels },
-            Description = ConvArgs.Description(Rank),
         };
         ComputeOutputShape(inputShape);
         Kernel = AddWeight("kernel", new Shape([.. _kernelSize, channels / Groups, Filters]), KernelInitializer, KernelRegularizer, KernelConstraint);

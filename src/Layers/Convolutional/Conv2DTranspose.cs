@@ -72,7 +72,7 @@ public sealed class Conv2DTranspose : Layer
         ActivityRegularizer = LayerArgs.Regularizer(activityRegularizer, nameof(activityRegularizer), ClassName);
         KernelConstraint = LayerArgs.Constraint(kernelConstraint, nameof(kernelConstraint), ClassName);
         BiasConstraint = LayerArgs.Constraint(biasConstraint, nameof(biasConstraint), ClassName);
-        InputSpec = new InputSpec { Ndim = 4, Description = ConvArgs.Description(2) };
+        InputSpec = new InputSpec { Ndim = 4 };
     }
 
     /// <summary>Number of output channels.</summary>
@@ -135,7 +135,7 @@ public sealed class Conv2DTranspose : Layer
         int channels = inputShape[-1];
         if (channels <= 0)
             throw new ArgumentException($"Layer '{Name}' ({ClassName}): the channel dimension (last axis) of the inputs must be defined; received input shape {KerasTensor.ShapeText(inputShape)}.");
-        InputSpec = new InputSpec { Ndim = 4, Axes = new Dictionary<int, int> { [-1] = channels }, Description = ConvArgs.Description(2) };
+        InputSpec = new InputSpec { Ndim = 4, Axes = new Dictionary<int, int> { [-1] = channels } };
         ComputeOutputShape(inputShape);
         Kernel = AddWeight("kernel", new Shape(_kernelSize[0], _kernelSize[1], Filters, channels), KernelInitializer, KernelRegularizer, KernelConstraint);
         if (UseBias) Bias = AddWeight("bias", new Shape(Filters), BiasInitializer, BiasRegularizer, BiasConstraint);

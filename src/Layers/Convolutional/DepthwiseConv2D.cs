@@ -62,7 +62,7 @@ public sealed class DepthwiseConv2D : Layer
         ActivityRegularizer = LayerArgs.Regularizer(activityRegularizer, nameof(activityRegularizer), ClassName);
         DepthwiseConstraint = LayerArgs.Constraint(depthwiseConstraint, nameof(depthwiseConstraint), ClassName);
         BiasConstraint = LayerArgs.Constraint(biasConstraint, nameof(biasConstraint), ClassName);
-        InputSpec = new InputSpec { Ndim = 4, Description = ConvArgs.Description(2) };
+        InputSpec = new InputSpec { Ndim = 4 };
     }
 
     /// <summary>Output channels per input channel.</summary>
@@ -122,7 +122,7 @@ public sealed class DepthwiseConv2D : Layer
         int channels = inputShape[-1];
         if (channels <= 0)
             throw new ArgumentException($"Layer '{Name}' ({ClassName}): the channel dimension (last axis) of the inputs must be defined; received input shape {KerasTensor.ShapeText(inputShape)}.");
-        InputSpec = new InputSpec { Ndim = 4, Axes = new Dictionary<int, int> { [-1] = channels }, Description = ConvArgs.Description(2) };
+        InputSpec = new InputSpec { Ndim = 4, Axes = new Dictionary<int, int> { [-1] = channels } };
         ComputeOutputShape(inputShape);
         Kernel = AddWeight("kernel", new Shape(_kernelSize[0], _kernelSize[1], channels, DepthMultiplier), DepthwiseInitializer, DepthwiseRegularizer, DepthwiseConstraint);
         if (UseBias) Bias = AddWeight("bias", new Shape(channels * DepthMultiplier), BiasInitializer, BiasRegularizer, BiasConstraint);

@@ -74,7 +74,7 @@ public sealed class SeparableConv2D : Layer
         DepthwiseConstraint = LayerArgs.Constraint(depthwiseConstraint, nameof(depthwiseConstraint), ClassName);
         PointwiseConstraint = LayerArgs.Constraint(pointwiseConstraint, nameof(pointwiseConstraint), ClassName);
         BiasConstraint = LayerArgs.Constraint(biasConstraint, nameof(biasConstraint), ClassName);
-        InputSpec = new InputSpec { Ndim = 4, Description = ConvArgs.Description(2) };
+        InputSpec = new InputSpec { Ndim = 4 };
     }
 
     /// <summary>Number of output channels.</summary>
@@ -149,7 +149,7 @@ public sealed class SeparableConv2D : Layer
         int channels = inputShape[-1];
         if (channels <= 0)
             throw new ArgumentException($"Layer '{Name}' ({ClassName}): the channel dimension (last axis) of the inputs must be defined; received input shape {KerasTensor.ShapeText(inputShape)}.");
-        InputSpec = new InputSpec { Ndim = 4, Axes = new Dictionary<int, int> { [-1] = channels }, Description = ConvArgs.Description(2) };
+        InputSpec = new InputSpec { Ndim = 4, Axes = new Dictionary<int, int> { [-1] = channels } };
         ComputeOutputShape(inputShape);
         DepthwiseKernel = AddWeight("depthwise_kernel", new Shape(_kernelSize[0], _kernelSize[1], channels, DepthMultiplier), DepthwiseInitializer, DepthwiseRegularizer, DepthwiseConstraint);
         PointwiseKernel = AddWeight("pointwise_kernel", new Shape(1, 1, channels * DepthMultiplier, Filters), PointwiseInitializer, PointwiseRegularizer, PointwiseConstraint);

@@ -21,7 +21,7 @@ public abstract class BasePooling : Layer
         _strides = strides is null ? (int[])_poolSize.Clone() : ConvArgs.Tuple(this, strides, rank, "strides", 1);
         Padding = ConvArgs.Padding(this, padding);
         DataFormat = ConvArgs.DataFormat(this, dataFormat);
-        InputSpec = new InputSpec { Ndim = rank + 2, Description = ConvArgs.Description(rank) };
+        InputSpec = new InputSpec { Ndim = rank + 2 };
     }
 
     /// <summary>Number of spatial axes.</summary>
@@ -103,7 +103,7 @@ public abstract class BaseGlobalPooling : Layer
         IsMax = max;
         DataFormat = ConvArgs.DataFormat(this, dataFormat);
         Keepdims = keepdims;
-        InputSpec = new InputSpec { Ndim = rank + 2, Description = ConvArgs.Description(rank) };
+        InputSpec = new InputSpec { Ndim = rank + 2 };
     }
 
     /// <summary>Number of spatial axes.</summary>

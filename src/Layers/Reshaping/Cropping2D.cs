@@ -22,7 +22,7 @@ public sealed class Cropping2D : Layer
     {
         _cropping = Reshaping.Pairs(this, cropping, 0, "cropping");
         DataFormat = ConvArgs.DataFormat(this, dataFormat);
-        InputSpec = new InputSpec { Ndim = 4, Description = ConvArgs.Description(2) };
+        InputSpec = new InputSpec { Ndim = 4 };
     }
 
     /// <summary>((top, bottom), (left, right)).</summary>

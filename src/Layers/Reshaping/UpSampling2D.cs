@@ -28,7 +28,7 @@ public sealed class UpSampling2D : Layer
             throw new NotSupportedException(Interpolation is "bicubic" or "lanczos3" or "lanczos5" or "area"
                 ? $"Layer '{Name}' ({ClassName}): interpolation=\"{Interpolation}\" is not supported; use \"nearest\" or \"bilinear\"."
                 : $"Layer '{Name}' ({ClassName}): `interpolation` must be \"nearest\" or \"bilinear\"; received \"{interpolation}\".");
-        InputSpec = new InputSpec { Ndim = 4, Description = ConvArgs.Description(2) };
+        InputSpec = new InputSpec { Ndim = 4 };
     }
 
     /// <summary>The factor per spatial axis.</summary>

@@ -22,7 +22,7 @@ public sealed class ZeroPadding2D : Layer
     {
         _padding = Reshaping.Pairs(this, padding, 1, "padding");
         DataFormat = ConvArgs.DataFormat(this, dataFormat);
-        InputSpec = new InputSpec { Ndim = 4, Description = ConvArgs.Description(2) };
+        InputSpec = new InputSpec { Ndim = 4 };
     }
 
     /// <summary>((top, bottom), (left, right)).</summary>
