@@ -148,6 +148,7 @@ public class ConvPoolConformanceTests
                 CheckConv(backend, Conv(2, 10, 10, 8, 12, 3, 3, sh: 2, sw: 2, same: true, groups: 2), 40 + threads);
                 CheckConv(backend, Conv(4, 10, 10, 16, 16, 1, 1), 50 + threads);
                 CheckConv(backend, Conv(4, 12, 12, 24, 24, 3, 3, same: true, groups: 24), 60 + threads);
+                CheckConv(backend, Conv(4, 8, 8, 64, 128, 3, 3, same: true), 90 + threads); // partials summed in parallel
                 CheckPool(backend, Pool(PoolKind.Max, 8, 16, 16, 32, 2, 2, 2, 2), 70 + threads, ties: false);
                 CheckPool(backend, Pool(PoolKind.Max, 4, 10, 10, 16, 3, 3, 1, 1, same: true), 80 + threads, ties: true);
             }

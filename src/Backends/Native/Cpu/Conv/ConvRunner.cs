@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using KerasNet.Backend;
 using KerasNet.Backends.Native.Cpu.Gemm;
 
@@ -22,7 +23,7 @@ namespace KerasNet.Backends.Native.Cpu.Conv;
 /// <para>An instance holds the per-call state and the scratch; <see cref="Rent"/> and <see cref="Return"/>
 /// keep one cached so steady-state calls allocate nothing on the managed heap, and concurrent callers
 /// each get their own.</para></summary>
-internal sealed unsafe class ConvRunner : ParallelJob
+internal sealed unsafe partial class ConvRunner : ParallelJob
 {
     /// <summary>im2col scratch per parallel task, in floats (1 MiB): a chunk of columns stays in L2.</summary>
     internal const long SlotBudgetFloats = 256 * 1024;
@@ -33,15 +34,19 @@ internal sealed unsafe class ConvRunner : ParallelJob
     /// <summary>Fewest output rows per task before the work is split at this level rather than in the GEMM.</summary>
     internal const int MinRowsPerTask = 64;
 
-    /// <summary>Largest filter (in floats) for which each task accumulates its own filter-gradient partial.</summary>
-    internal const long MaxPartialFloats = 1 << 20;
+    /// <summary>Largest filter (in floats, 1 MiB) for which each task accumulates its own filter-gradient
+    /// partial; a larger filter gradient is one GEMM output big enough for Sgemm to split.</summary>
+    internal const long MaxPartialFloats = 1 << 18;
+
+    /// <summary>Floats to add up below which the partials are summed on the caller alone.</summary>
+    internal const long ParallelReduceFloats = 1 << 16;
 
     /// <summary>Multiply-adds below which the direct depthwise loops stay on one thread.</summary>
     internal const long DirectParallelWork = 1 << 16;
 
     private static ConvRunner? s_cached;
 
-    private enum Mode { Forward, BackwardInputImages, BackwardFilter, DwForward, DwBackwardInput, DwBackwardFilter }
+    private enum Mode { Forward, BackwardInputImages, BackwardFilter, DwForward, DwBackwardInput, DwBackwardFilter, ReducePartials }
 
     private NativeScratch[] _cols = [];
     private NativeScratch[] _partials = [];
@@ -57,6 +62,7 @@ internal sealed unsafe class ConvRunner : ParallelJob
     private long _units;
     private int _tasks;
     private int _chunkRows;
+    private int _partialCount;
 
     /// <summary>Takes the cached runner, or makes one.</summary>
     public static ConvRunner Rent() => Interlocked.Exchange(ref s_cached, null) ?? new ConvRunner();
@@ -189,7 +195,7 @@ internal sealed unsafe class ConvRunner : ParallelJob
             _units = units;
             _tasks = _threads > 1 && work >= DirectParallelWork && _wSize <= MaxPartialFloats ? (int)Math.Min(_threads, units) : 1;
             CpuThreads.Run(this, _tasks);
-            for (int t = 1; t < _tasks; t++) Vec.Add(dw, _partials[t].Ensure(_wSize), _wSize);
+            ReducePartials(_tasks);
             return;
         }
         if (_m == 0)
@@ -208,13 +214,25 @@ internal sealed unsafe class ConvRunner : ParallelJob
             _tasks = threads;
             _chunkRows = ChunkRows(SlotBudgetFloats);
             CpuThreads.Run(this, _tasks);
-            for (int t = 1; t < _tasks; t++) Vec.Add(dw, _partials[t].Ensure(_wSize), _wSize);
+            ReducePartials(_tasks);
         }
         else
         {
             _chunkRows = ChunkRows(InlineBudgetFloats);
             FilterRange(0, _m, ColScratch(0), dw);
         }
+    }
+
+    /// <summary>dw (task 0's result) += the partials of tasks 1 .. count-1, split across threads by
+    /// ranges of dw when there is enough to add.</summary>
+    private void ReducePartials(int count)
+    {
+        if (count <= 1) return;
+        _partialCount = count;
+        _mode = Mode.ReducePartials;
+        _units = _wSize;
+        _tasks = _wSize * (count - 1) >= ParallelReduceFloats ? _threads : 1;
+        CpuThreads.Run(this, _tasks);
     }
 
     private void RunDirect(Mode mode, long units, long work)
@@ -249,6 +267,9 @@ internal sealed unsafe class ConvRunner : ParallelJob
                 break;
             case Mode.DwBackwardFilter:
                 DepthwiseBackwardFilter(u0, u1, index == 0 ? _out : _partials[index].Ensure(_wSize));
+                break;
+            case Mode.ReducePartials:
+                for (int t = 1; t < _partialCount; t++) Vec.Add(_out + u0, _partials[t].Ensure(_wSize) + u0, u1 - u0);
                 break;
         }
     }
@@ -349,111 +370,11 @@ internal sealed unsafe class ConvRunner : ParallelJob
         }
     }
 
-    /// <summary>Writes <paramref name="rows"/> im2col rows starting at output row <paramref name="r0"/>;
-    /// taps that fall in the padding read zero.</summary>
-    private void Im2Col(float* x, long r0, int rows, float* col)
-    {
-        var p = _p;
-        int C = p.C, W = p.W, H = p.H, KH = p.KH, KW = p.KW, cg = _cg, kg = _kg, groups = _g;
-        int dh = p.DilationH, dw = p.DilationW;
-        long n = r0 / _ohw;
-        int rem = (int)(r0 - n * _ohw);
-        int oh = rem / p.OutW, ow = rem % p.OutW;
-        for (int i = 0; i < rows; i++)
-        {
-            float* dst = col + (long)i * _kfull;
-            float* image = x + n * _imageIn;
-            int ihBase = oh * p.StrideH - p.PadTop, iwBase = ow * p.StrideW - p.PadLeft;
-            bool rowInside = dw == 1 && groups == 1 && iwBase >= 0 && iwBase + KW <= W;
-            for (int g = 0; g < groups; g++)
-            {
-                float* dg = dst + g * kg;
-                int cOff = g * cg;
-                for (int kh = 0; kh < KH; kh++)
-                {
-                    int ih = ihBase + kh * dh;
-                    float* d = dg + kh * KW * cg;
-                    if ((uint)ih >= (uint)H)
-                    {
-                        Vec.Zero(d, KW * cg);
-                        continue;
-                    }
-                    float* src = image + (long)ih * W * C + cOff;
-                    if (rowInside)
-                    {
-                        // The KW taps of this kernel row are contiguous in x.
-                        Vec.Copy(d, src + iwBase * C, KW * C);
-                        continue;
-                    }
-                    for (int kw = 0; kw < KW; kw++, d += cg)
-                    {
-                        int iw = iwBase + kw * dw;
-                        if ((uint)iw >= (uint)W) Vec.Zero(d, cg);
-                        else if (cg == 1) *d = src[iw * C];
-                        else Vec.Copy(d, src + iw * C, cg);
-                    }
-                }
-            }
-            if (++ow == p.OutW)
-            {
-                ow = 0;
-                if (++oh == p.OutH) { oh = 0; n++; }
-            }
-        }
-    }
-
-    /// <summary>Adds <paramref name="rows"/> rows of column gradients back onto the input positions they
-    /// were gathered from (the transpose of <see cref="Im2Col"/>); padding taps are dropped.</summary>
-    private void Col2Im(float* dcol, long r0, int rows, float* dx)
-    {
-        var p = _p;
-        int C = p.C, W = p.W, H = p.H, KH = p.KH, KW = p.KW, cg = _cg, kg = _kg, groups = _g;
-        int dh = p.DilationH, dw = p.DilationW;
-        long n = r0 / _ohw;
-        int rem = (int)(r0 - n * _ohw);
-        int oh = rem / p.OutW, ow = rem % p.OutW;
-        for (int i = 0; i < rows; i++)
-        {
-            float* srcRow = dcol + (long)i * _kfull;
-            float* image = dx + n * _imageIn;
-            int ihBase = oh * p.StrideH - p.PadTop, iwBase = ow * p.StrideW - p.PadLeft;
-            bool rowInside = dw == 1 && groups == 1 && iwBase >= 0 && iwBase + KW <= W;
-            for (int g = 0; g < groups; g++)
-            {
-                float* sg = srcRow + g * kg;
-                int cOff = g * cg;
-                for (int kh = 0; kh < KH; kh++)
-                {
-                    int ih = ihBase + kh * dh;
-                    if ((uint)ih >= (uint)H) continue;
-                    float* s = sg + kh * KW * cg;
-                    float* dst = image + (long)ih * W * C + cOff;
-                    if (rowInside)
-                    {
-                        Vec.Add(dst + iwBase * C, s, KW * C);
-                        continue;
-                    }
-                    for (int kw = 0; kw < KW; kw++, s += cg)
-                    {
-                        int iw = iwBase + kw * dw;
-                        if ((uint)iw >= (uint)W) continue;
-                        if (cg == 1) dst[iw * C] += *s;
-                        else Vec.Add(dst + iw * C, s, cg);
-                    }
-                }
-            }
-            if (++ow == p.OutW)
-            {
-                ow = 0;
-                if (++oh == p.OutH) { oh = 0; n++; }
-            }
-        }
-    }
-
     // ---------------------------------------------------------------------------------------------
     // Depthwise (Groups == C, channel multiplier M = OutC / C: output o reads input channel o / M).
 
     /// <summary>Output rows u = n·OutH + oh in [u0, u1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DepthwiseForward(long u0, long u1)
     {
         var p = _p;
@@ -498,6 +419,7 @@ internal sealed unsafe class ConvRunner : ParallelJob
 
     /// <summary>Input rows u = n·H + ih in [u0, u1), gathered from every output position and tap that read
     /// them, so tasks never write the same element.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DepthwiseBackwardInput(long u0, long u1)
     {
         var p = _p;
@@ -547,6 +469,7 @@ internal sealed unsafe class ConvRunner : ParallelJob
 
     /// <summary>Accumulates the filter gradient of output rows u = n·OutH + oh in [u0, u1) into
     /// <paramref name="target"/> (zeroed first).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DepthwiseBackwardFilter(long u0, long u1, float* target)
     {
         var p = _p;

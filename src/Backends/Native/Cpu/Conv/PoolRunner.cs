@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using KerasNet.Backend;
 
@@ -122,6 +123,7 @@ internal sealed unsafe class PoolRunner : ParallelJob
         oh == 0 ? 0 : oh == _p.OutH ? _p.H : Math.Clamp(oh * _p.StrideH - _p.PadTop, 0, _p.H);
 
     /// <summary>Output row u = n·OutH + oh.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ForwardRow(long u)
     {
         var p = _p;
@@ -196,6 +198,7 @@ internal sealed unsafe class PoolRunner : ParallelJob
 
     /// <summary>Scatters the gradient of output row u = n·OutH + oh into dx: accumulating, or, when
     /// <paramref name="store"/> (windows that share no element), overwriting every element of its windows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BackwardRow(long u, bool store)
     {
         var p = _p;
