@@ -136,7 +136,7 @@ public abstract class Optimizer : IKerasObject
         float lrValue = LearningRate;
         using var lr = Tensor.Scalar(lrValue);
         Tensor globalScale = default;
-        if (GlobalClipnorm is float gc) globalScale = GlobalClipScale(gradients, gc);
+        if (GlobalClipnorm is float gc && gc > 0) globalScale = GlobalClipScale(gradients, gc);
         for (int i = 0; i < variables.Count; i++)
         {
             var v = variables[i];
@@ -185,10 +185,11 @@ public abstract class Optimizer : IKerasObject
         Iterations.Assign<long>([iterations]);
     }
 
+    // As Keras's _clip_gradients, a clip option that is zero or negative means no clipping.
     private Tensor Clip(Tensor g, Tensor globalScale)
     {
-        if (Clipvalue is float cv) return Ops.Clip(g, -cv, cv);
-        if (Clipnorm is float cn)
+        if (Clipvalue is float cv && cv > 0) return Ops.Clip(g, -cv, cv);
+        if (Clipnorm is float cn && cn > 0)
         {
             // g * cn / max(||g||, cn)
             using var sq = Ops.Square(g);
