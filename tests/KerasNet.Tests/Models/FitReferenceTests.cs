@@ -24,7 +24,7 @@ public class FitReferenceTests
         return x;
     }
 
-    private static void AssertHistory(JsonObject expected, Callbacks.History history)
+    private static void AssertHistory(JsonObject expected, KerasNet.Callbacks.History history)
     {
         foreach (var (key, values) in expected)
         {
