@@ -9,13 +9,10 @@ namespace KerasNet.Callbacks;
 /// optimizer state to <c>latest.weights.safetensors</c> and the epoch reached to
 /// <c>training_metadata.json</c> in <see cref="BackupDir"/>; at the start of Fit it loads them back; at the end of
 /// a Fit that completes it deletes the directory (unless <c>deleteCheckpoint</c> is false).
-/// <para>Keras's Fit also takes its starting epoch from the backup. KerasNet's Fit fixes its starting epoch before
-/// any callback runs, so pass it <see cref="InitialEpoch"/>: the same call then starts at epoch 0 and, after an
-/// interruption, resumes where the backup left off. A Fit that would start elsewhere while a backup exists
-/// fails before training, rather than silently repeat or skip epochs.</para>
+/// <para>As in Keras, Fit then starts at the epoch recorded in the backup (through
+/// <see cref="Models.Model.InitialEpochOverride"/>), so the very same call resumes an interrupted run.</para>
 /// <code>
-/// var backup = new BackupAndRestore("/tmp/backup");
-/// model.Fit(x, y, epochs: 10, callbacks: [backup], initialEpoch: backup.InitialEpoch);
+/// model.Fit(x, y, epochs: 10, callbacks: [new BackupAndRestore("/tmp/backup")]);
 /// </code></summary>
 public sealed class BackupAndRestore : Callback
 {
@@ -57,8 +54,7 @@ public sealed class BackupAndRestore : Callback
     /// <summary>The path of the metadata backup.</summary>
     public string MetadataPath => Path.Combine(BackupDir, MetadataFileName);
 
-    /// <summary>The epoch a Fit should start at: the one recorded in the backup, or 0 when there is none.
-    /// Pass it as Fit's <c>initialEpoch</c>.</summary>
+    /// <summary>The epoch a Fit resumes at: the one recorded in the backup, or 0 when there is none.</summary>
     public int InitialEpoch => ReadMetadata()?.Epoch ?? 0;
 
     /// <inheritdoc/>
@@ -74,7 +70,11 @@ public sealed class BackupAndRestore : Callback
         {
             if (meta.LearningRate is float lr && model.Optimizer is { Schedule: null } opt) opt.LearningRate = lr;
             // Keras: model._initial_epoch = epoch, which its fit prefers to initial_epoch unless it is 0.
-            if (meta.Epoch > 0) _expectedFirstEpoch = meta.Epoch;
+            if (meta.Epoch > 0)
+            {
+                model.InitialEpochOverride = meta.Epoch;
+                _expectedFirstEpoch = meta.Epoch;
+            }
         }
     }
 
@@ -87,8 +87,7 @@ public sealed class BackupAndRestore : Callback
             if (epoch != expected)
                 throw new InvalidOperationException(
                     $"BackupAndRestore restored the training state of '{BackupDir}', which resumes at epoch {expected}, but Fit started at epoch {epoch}. " +
-                    "KerasNet's Fit cannot be moved to another epoch by a callback: pass initialEpoch: backup.InitialEpoch to Fit " +
-                    "(0 when there is no backup), or delete the backup directory to start over.");
+                    "Another callback moved the starting epoch; delete the backup directory to start over.");
         }
         _currentEpoch = epoch;
     }
