@@ -1,24 +1,229 @@
+using System.Runtime.Intrinsics.X86;
 using KerasNet.Backend;
 
 namespace KerasNet.Backends.Native.Cpu.Gemm;
 
-/// <summary>Single-precision GEMM entry point of the CPU device.</summary>
+/// <summary>Which micro-kernel family runs a GEMM.</summary>
+internal enum GemmIsa
+{
+    /// <summary>The best the hardware supports.</summary>
+    Auto,
+    /// <summary>AVX-512F with FMA, 12×32 tiles.</summary>
+    Avx512,
+    /// <summary>AVX2 with FMA, 6×16 tiles.</summary>
+    Avx2,
+    /// <summary>Portable <see cref="System.Numerics.Vector{T}"/>, 4×(2·lanes) tiles.</summary>
+    Vector,
+}
+
+/// <summary>Which loop strategy runs a GEMM.</summary>
+internal enum GemmPath
+{
+    /// <summary>Chosen from the shape.</summary>
+    Auto,
+    /// <summary>No packing of A; B read in place unless transposed or at a ragged edge.</summary>
+    Direct,
+    /// <summary>B packed into a shared panel, blocks of A into per-thread scratch.</summary>
+    Packed,
+}
+
+/// <summary>Single-precision GEMM of the CPU device: C[b] = alpha·op(A[b])·op(B[b]) + beta·C[b], row-major,
+/// batched, with an optional fused bias + ReLU epilogue. Register-blocked SIMD micro-kernels (AVX-512,
+/// AVX2, or portable vectors) inside cache-blocked loops; work is split over <see cref="CpuThreads"/>.
+/// Calls from different threads may run concurrently (each calling thread has its own jobs and panel).</summary>
 internal static unsafe class Sgemm
 {
-    /// <summary>C[b] = alpha·op(A[b])·op(B[b]) + beta·C[b] for every batch entry, row-major.</summary>
-    public static void Run(in MatMulParams p, float* a, float* b, float* c)
+    /// <summary>Below this many multiply-adds in total a call stays on the calling thread.</summary>
+    internal const long ParallelMinFma = 1L << 18;
+
+    /// <summary>Smallest share of work (multiply-adds) worth a task of its own.</summary>
+    internal const long MinTaskFma = 1L << 17;
+
+    /// <summary>Most floats of the packed B panel (K × NC); wider problems are processed in column chunks.</summary>
+    internal static long MaxPanelFloats = 4L << 20;
+
+    /// <summary>The kernel family <see cref="GemmIsa.Auto"/> picks on this machine.</summary>
+    public static GemmIsa BestIsa { get; } =
+        Avx512F.IsSupported ? GemmIsa.Avx512 : Avx2.IsSupported && Fma.IsSupported ? GemmIsa.Avx2 : GemmIsa.Vector;
+
+    /// <summary>C[b] = alpha·op(A[b])·op(B[b]) + beta·C[b] for every batch entry, row-major. With beta = 0, C is
+    /// only written (NaN or garbage in it is overwritten); with alpha = 0 or K = 0, A and B are not read.</summary>
+    public static void Run(in MatMulParams p, float* a, float* b, float* c) =>
+        Run(p, a, b, c, default, GemmIsa.Auto, GemmPath.Auto);
+
+    /// <summary>As <see cref="Run(in MatMulParams, float*, float*, float*)"/>, then applies
+    /// <paramref name="epilogue"/> (bias per column, then ReLU) as each tile of C is stored.</summary>
+    public static void Run(in MatMulParams p, float* a, float* b, float* c, in GemmEpilogue epilogue) =>
+        Run(p, a, b, c, epilogue, GemmIsa.Auto, GemmPath.Auto);
+
+    /// <summary>The full entry point, with the kernel family and loop strategy selectable (for tests and
+    /// benchmarks; a family the hardware lacks falls back to the next one down).</summary>
+    internal static void Run(in MatMulParams p, float* a, float* b, float* c, in GemmEpilogue epilogue, GemmIsa isa, GemmPath path)
+    {
+        if (p.Batch < 0 || p.M < 0 || p.N < 0 || p.K < 0)
+            throw new ArgumentOutOfRangeException(nameof(p), $"Invalid GEMM shape: batch {p.Batch}, M {p.M}, N {p.N}, K {p.K}.");
+        if (p.Batch == 0 || p.M == 0 || p.N == 0) return;
+        if (p.K == 0 || p.Alpha == 0f)
+        {
+            ScaleOnly(p, c, epilogue);
+            return;
+        }
+        switch (Resolve(isa))
+        {
+            case GemmIsa.Avx512: Run<Avx512Kernel>(p, a, b, c, epilogue, path); break;
+            case GemmIsa.Avx2: Run<Avx2Kernel>(p, a, b, c, epilogue, path); break;
+            default: Run<VectorKernel>(p, a, b, c, epilogue, path); break;
+        }
+    }
+
+    private static GemmIsa Resolve(GemmIsa isa)
+    {
+        if (isa == GemmIsa.Auto) return BestIsa;
+        if (isa == GemmIsa.Avx512 && !Avx512F.IsSupported) isa = GemmIsa.Avx2;
+        if (isa == GemmIsa.Avx2 && !(Avx2.IsSupported && Fma.IsSupported)) isa = GemmIsa.Vector;
+        return isa;
+    }
+
+    private static void Run<TK>(in MatMulParams p, float* a, float* b, float* c, in GemmEpilogue e, GemmPath path)
+        where TK : struct, IMicroKernel
+    {
+        var plan = new GemmPlan
+        {
+            A = a, B = b, C = c, Bias = e.Bias, Relu = e.Relu,
+            M = p.M, N = p.N, K = p.K, TransA = p.TransA, TransB = p.TransB,
+            Lda = p.Lda, Ldb = p.Ldb, Ldc = p.Ldc,
+            StrideA = p.StrideA, StrideB = p.StrideB, StrideC = p.StrideC,
+            Alpha = p.Alpha, Beta = p.Beta,
+            BatchFirst = 0, BatchCount = p.Batch,
+            TilesM = (p.M + TK.MR - 1) / TK.MR,
+        };
+        int kBlocks = (p.K + TK.KC - 1) / TK.KC;
+        plan.KBlocks = kBlocks;
+        plan.Kc = (p.K + kBlocks - 1) / kBlocks;
+
+        long fma = (long)p.M * p.N * p.K;
+        int threads = CpuThreads.Count;
+        if (threads > 1 && fma * p.Batch < ParallelMinFma) threads = 1;
+        if (path == GemmPath.Auto) path = UseDirect<TK>(p) ? GemmPath.Direct : GemmPath.Packed;
+        if (path == GemmPath.Direct) RunDirect<TK>(ref plan, p.Batch, fma, threads);
+        else RunPacked<TK>(ref plan, p.Batch, threads);
+    }
+
+    /// <summary>Whether a problem is small or skinny enough that packing would cost more than it saves.</summary>
+    private static bool UseDirect<TK>(in MatMulParams p) where TK : struct, IMicroKernel
+    {
+        // Few row tiles: a packed B panel would be read too few times to pay for itself.
+        if (p.M <= 2 * TK.MR) return true;
+        // Small operands live in L2 anyway.
+        long bBytes = (long)p.K * p.N * sizeof(float), aBytes = (long)p.M * p.K * sizeof(float);
+        return bBytes <= (256 << 10) && aBytes <= (256 << 10);
+    }
+
+    private static void RunDirect<TK>(ref GemmPlan plan, int batch, long fma, int threads) where TK : struct, IMicroKernel
+    {
+        plan.TilesN = (plan.N + TK.NR - 1) / TK.NR;
+        plan.SplitM = plan.SplitN = 1;
+        if (threads > 1)
+        {
+            // Enough tasks for dynamic balance over noisy cores, none smaller than MinTaskFma.
+            long want = Math.Min(4L * threads, Math.Max(1, fma * batch / MinTaskFma));
+            long perMatrix = Math.Max(1, (want + batch - 1) / batch);
+            plan.SplitN = (int)Math.Min(plan.TilesN, perMatrix);
+            plan.SplitM = (int)Math.Min(plan.TilesM, (perMatrix + plan.SplitN - 1) / plan.SplitN);
+        }
+        int tasks = plan.Tasks;
+        if (threads == 1 || tasks == 1)
+        {
+            for (int t = 0; t < tasks; t++) GemmDriver<TK>.DirectTask(in plan, t);
+            return;
+        }
+        var job = GemmDriver<TK>.Direct;
+        job.Plan = plan;
+        CpuThreads.Run(job, tasks);
+    }
+
+    private static void RunPacked<TK>(ref GemmPlan plan, int batch, int threads) where TK : struct, IMicroKernel
+    {
+        int nr = TK.NR;
+        // Column chunks keep the shared panel bounded; with a broadcast B one packing serves every batch entry.
+        long ncMax = Math.Max(nr, MaxPanelFloats / plan.K / nr * nr);
+        int jChunks = (int)((plan.N + ncMax - 1) / ncMax);
+        int ncStep = (plan.N + jChunks - 1) / jChunks;
+        ncStep = (ncStep + nr - 1) / nr * nr;
+        bool sharedB = plan.StrideB == 0;
+        int groups = sharedB ? 1 : batch;
+        int groupSize = sharedB ? batch : 1;
+        var packJob = GemmDriver<TK>.PackB;
+        var job = GemmDriver<TK>.Packed;
+        for (int g = 0; g < groups; g++)
+        {
+            plan.BatchFirst = g * groupSize;
+            plan.BatchCount = groupSize;
+            for (int jc = 0; jc < plan.N; jc += ncStep)
+            {
+                plan.Jc = jc;
+                plan.Nc = Math.Min(ncStep, plan.N - jc);
+                plan.TilesN = (plan.Nc + nr - 1) / nr;
+                plan.NcPad = plan.TilesN * nr;
+                plan.BPacked = GemmScratch.Shared.Get((nint)plan.K * plan.NcPad);
+
+                // Pack B: tasks are runs of slivers within one k block.
+                int packTasksPerBlock = threads == 1 ? 1 : Math.Min(plan.TilesN, 2 * threads);
+                plan.PackChunk = (plan.TilesN + packTasksPerBlock - 1) / packTasksPerBlock;
+                plan.PackTasksPerBlock = (plan.TilesN + plan.PackChunk - 1) / plan.PackChunk;
+                int packTasks = plan.KBlocks * plan.PackTasksPerBlock;
+
+                // Compute: row ranges small enough for L2; with threads, enough tasks to balance.
+                plan.SplitM = Math.Max(1, (plan.TilesM + TK.MaxTilesM - 1) / TK.MaxTilesM);
+                plan.SplitN = 1;
+                if (threads > 1)
+                {
+                    long fma = (long)plan.M * plan.Nc * plan.K * groupSize;
+                    long want = Math.Min(4L * threads, Math.Max(1, fma / MinTaskFma));
+                    long perMatrix = Math.Max(1, (want + groupSize - 1) / groupSize);
+                    if (plan.SplitM < perMatrix)
+                    {
+                        // Round the row split up to a multiple of the thread count when rows allow it.
+                        long sm = Math.Min(plan.TilesM, (perMatrix + threads - 1) / threads * threads);
+                        plan.SplitM = (int)Math.Max(plan.SplitM, sm);
+                        if (plan.SplitM < perMatrix)
+                            plan.SplitN = (int)Math.Min(plan.TilesN, (perMatrix + plan.SplitM - 1) / plan.SplitM);
+                    }
+                }
+
+                if (threads == 1)
+                {
+                    for (int t = 0; t < packTasks; t++) GemmDriver<TK>.PackBTask(in plan, t);
+                    for (int t = 0; t < plan.Tasks; t++) GemmDriver<TK>.PackedTask(in plan, t);
+                }
+                else
+                {
+                    packJob.Plan = plan;
+                    CpuThreads.Run(packJob, packTasks);
+                    job.Plan = plan;
+                    CpuThreads.Run(job, plan.Tasks);
+                }
+            }
+        }
+    }
+
+    /// <summary>C = beta·C (+ bias, ReLU) when there is no product to add (K = 0 or alpha = 0).</summary>
+    private static void ScaleOnly(in MatMulParams p, float* c, in GemmEpilogue e)
     {
         for (int bi = 0; bi < p.Batch; bi++)
         {
-            float* A = a + bi * p.StrideA, B = b + bi * p.StrideB, C = c + bi * p.StrideC;
+            float* C = c + bi * p.StrideC;
             for (int i = 0; i < p.M; i++)
+            {
+                float* row = C + (nint)i * p.Ldc;
                 for (int j = 0; j < p.N; j++)
                 {
-                    float s = 0;
-                    for (int k = 0; k < p.K; k++)
-                        s += (p.TransA ? A[k * p.Lda + i] : A[i * p.Lda + k]) * (p.TransB ? B[j * p.Ldb + k] : B[k * p.Ldb + j]);
-                    C[i * p.Ldc + j] = p.Alpha * s + (p.Beta == 0 ? 0 : p.Beta * C[i * p.Ldc + j]);
+                    float x = p.Beta == 0f ? 0f : p.Beta * row[j];
+                    if (e.Bias != null) x += e.Bias[j];
+                    if (e.Relu) x = x > 0f ? x : 0f;
+                    row[j] = x;
                 }
+            }
         }
     }
 }
