@@ -4,13 +4,16 @@ using System.Runtime.Intrinsics.X86;
 
 namespace KerasNet.Backends.Native.Cpu.Gemm;
 
-/// <summary>The AVX2/FMA micro-kernel: a 6×16 tile of C in 12 ymm accumulators; per k it loads two vectors of packed B and broadcasts six elements of A. Rows below 6 are separate specialisations; a tile narrower than 16 columns is stored through a scalar path.</summary>
+/// <summary>The AVX2/FMA micro-kernel: a 6×16 tile of C in 12 ymm accumulators; per k it loads two vectors of packed B and broadcasts six elements of A. Rows below 6 are separate specialisations, as is a tile at most 8 columns wide; a tile narrower than 16 columns is stored through a scalar path.</summary>
 internal readonly unsafe struct Avx2Kernel : IMicroKernel
 {
     /// <inheritdoc/>
     public static int MR => 6;
     /// <inheritdoc/>
     public static int NR => 16;
+
+    /// <inheritdoc/>
+    public static bool NarrowTile => true;
 
     /// <inheritdoc/>
     public static int KC => 256;
@@ -22,22 +25,40 @@ internal readonly unsafe struct Avx2Kernel : IMicroKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Tile(int rows, int cols, int kc, float* a, nint aRs, nint aKs, float* b, nint bKs, float* c, nint ldc, float* bias, in TileStore st)
     {
-        switch (rows)
+        if (cols > 8)
         {
-            case 6: Run<R6>(kc, a, aRs, aKs, b, bKs, c, ldc, cols, bias, st); break;
-            case 5: Run<R5>(kc, a, aRs, aKs, b, bKs, c, ldc, cols, bias, st); break;
-            case 4: Run<R4>(kc, a, aRs, aKs, b, bKs, c, ldc, cols, bias, st); break;
-            case 3: Run<R3>(kc, a, aRs, aKs, b, bKs, c, ldc, cols, bias, st); break;
-            case 2: Run<R2>(kc, a, aRs, aKs, b, bKs, c, ldc, cols, bias, st); break;
-            case 1: Run<R1>(kc, a, aRs, aKs, b, bKs, c, ldc, cols, bias, st); break;
+            switch (rows)
+            {
+                case 6: Run<R6, R2>(kc, a, aRs, aKs, b, bKs, c, ldc, cols, bias, st); break;
+                case 5: Run<R5, R2>(kc, a, aRs, aKs, b, bKs, c, ldc, cols, bias, st); break;
+                case 4: Run<R4, R2>(kc, a, aRs, aKs, b, bKs, c, ldc, cols, bias, st); break;
+                case 3: Run<R3, R2>(kc, a, aRs, aKs, b, bKs, c, ldc, cols, bias, st); break;
+                case 2: Run<R2, R2>(kc, a, aRs, aKs, b, bKs, c, ldc, cols, bias, st); break;
+                case 1: Run<R1, R2>(kc, a, aRs, aKs, b, bKs, c, ldc, cols, bias, st); break;
+            }
+        }
+        else
+        {
+            // A tile at most one vector wide skips the second column vector entirely.
+            switch (rows)
+            {
+                case 6: Run<R6, R1>(kc, a, aRs, aKs, b, bKs, c, ldc, cols, bias, st); break;
+                case 5: Run<R5, R1>(kc, a, aRs, aKs, b, bKs, c, ldc, cols, bias, st); break;
+                case 4: Run<R4, R1>(kc, a, aRs, aKs, b, bKs, c, ldc, cols, bias, st); break;
+                case 3: Run<R3, R1>(kc, a, aRs, aKs, b, bKs, c, ldc, cols, bias, st); break;
+                case 2: Run<R2, R1>(kc, a, aRs, aKs, b, bKs, c, ldc, cols, bias, st); break;
+                case 1: Run<R1, R1>(kc, a, aRs, aKs, b, bKs, c, ldc, cols, bias, st); break;
+            }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run<TR>(int kc, float* a, nint aRs, nint aKs, float* b, nint bKs, float* c, nint ldc, int cols, float* bias, in TileStore st)
+    private static void Run<TR, TW>(int kc, float* a, nint aRs, nint aKs, float* b, nint bKs, float* c, nint ldc, int cols, float* bias, in TileStore st)
         where TR : struct, IRows
+        where TW : struct, IRows
     {
         int rows = TR.Value;
+        bool wide = TW.Value > 1;
         Vector256<float> c0_0 = default, c0_1 = default;
         Vector256<float> c1_0 = default, c1_1 = default;
         Vector256<float> c2_0 = default, c2_1 = default;
@@ -47,17 +68,25 @@ internal readonly unsafe struct Avx2Kernel : IMicroKernel
         float* p0 = a;
         float* p3 = a + 3 * aRs;
         nint s1 = aRs, s2 = aRs * 2;
+        // Fetch the C tile now so that its misses overlap the k loop rather than stall the store.
+        float* pc = c;
+        for (int r = 0; r < rows; r++)
+        {
+            Sse.Prefetch0(pc);
+            Sse.Prefetch0(pc + 15);
+            pc += ldc;
+        }
         for (int k = 0; k < kc; k++)
         {
             Vector256<float> b0 = Vector256.Load(b);
-            Vector256<float> b1 = Vector256.Load(b + 8);
+            Vector256<float> b1 = wide ? Vector256.Load(b + 8) : default;
             Vector256<float> t;
-            t = Vector256.Create(p0[0]); c0_0 = Fma.MultiplyAdd(t, b0, c0_0); c0_1 = Fma.MultiplyAdd(t, b1, c0_1);
-            if (rows > 1) { t = Vector256.Create(p0[s1]); c1_0 = Fma.MultiplyAdd(t, b0, c1_0); c1_1 = Fma.MultiplyAdd(t, b1, c1_1); }
-            if (rows > 2) { t = Vector256.Create(p0[s2]); c2_0 = Fma.MultiplyAdd(t, b0, c2_0); c2_1 = Fma.MultiplyAdd(t, b1, c2_1); }
-            if (rows > 3) { t = Vector256.Create(p3[0]); c3_0 = Fma.MultiplyAdd(t, b0, c3_0); c3_1 = Fma.MultiplyAdd(t, b1, c3_1); }
-            if (rows > 4) { t = Vector256.Create(p3[s1]); c4_0 = Fma.MultiplyAdd(t, b0, c4_0); c4_1 = Fma.MultiplyAdd(t, b1, c4_1); }
-            if (rows > 5) { t = Vector256.Create(p3[s2]); c5_0 = Fma.MultiplyAdd(t, b0, c5_0); c5_1 = Fma.MultiplyAdd(t, b1, c5_1); }
+            t = Vector256.Create(p0[0]); c0_0 = Fma.MultiplyAdd(t, b0, c0_0); if (wide) c0_1 = Fma.MultiplyAdd(t, b1, c0_1);
+            if (rows > 1) { t = Vector256.Create(p0[s1]); c1_0 = Fma.MultiplyAdd(t, b0, c1_0); if (wide) c1_1 = Fma.MultiplyAdd(t, b1, c1_1); }
+            if (rows > 2) { t = Vector256.Create(p0[s2]); c2_0 = Fma.MultiplyAdd(t, b0, c2_0); if (wide) c2_1 = Fma.MultiplyAdd(t, b1, c2_1); }
+            if (rows > 3) { t = Vector256.Create(p3[0]); c3_0 = Fma.MultiplyAdd(t, b0, c3_0); if (wide) c3_1 = Fma.MultiplyAdd(t, b1, c3_1); }
+            if (rows > 4) { t = Vector256.Create(p3[s1]); c4_0 = Fma.MultiplyAdd(t, b0, c4_0); if (wide) c4_1 = Fma.MultiplyAdd(t, b1, c4_1); }
+            if (rows > 5) { t = Vector256.Create(p3[s2]); c5_0 = Fma.MultiplyAdd(t, b0, c5_0); if (wide) c5_1 = Fma.MultiplyAdd(t, b1, c5_1); }
             b += bKs;
             p0 += aKs;
             if (rows > 3) p3 += aKs;
@@ -83,12 +112,12 @@ internal readonly unsafe struct Avx2Kernel : IMicroKernel
         {
             // A partial tile goes through a small buffer and the scalar store.
             float* tmp = stackalloc float[NR];
-            { c0_0.Store(tmp); c0_1.Store(tmp + 8); TileStore.Scalar(c + 0 * ldc, tmp, cols, bias, st); }
-            if (rows > 1) { c1_0.Store(tmp); c1_1.Store(tmp + 8); TileStore.Scalar(c + 1 * ldc, tmp, cols, bias, st); }
-            if (rows > 2) { c2_0.Store(tmp); c2_1.Store(tmp + 8); TileStore.Scalar(c + 2 * ldc, tmp, cols, bias, st); }
-            if (rows > 3) { c3_0.Store(tmp); c3_1.Store(tmp + 8); TileStore.Scalar(c + 3 * ldc, tmp, cols, bias, st); }
-            if (rows > 4) { c4_0.Store(tmp); c4_1.Store(tmp + 8); TileStore.Scalar(c + 4 * ldc, tmp, cols, bias, st); }
-            if (rows > 5) { c5_0.Store(tmp); c5_1.Store(tmp + 8); TileStore.Scalar(c + 5 * ldc, tmp, cols, bias, st); }
+            { c0_0.Store(tmp); if (wide) c0_1.Store(tmp + 8); TileStore.Scalar(c + 0 * ldc, tmp, cols, bias, st); }
+            if (rows > 1) { c1_0.Store(tmp); if (wide) c1_1.Store(tmp + 8); TileStore.Scalar(c + 1 * ldc, tmp, cols, bias, st); }
+            if (rows > 2) { c2_0.Store(tmp); if (wide) c2_1.Store(tmp + 8); TileStore.Scalar(c + 2 * ldc, tmp, cols, bias, st); }
+            if (rows > 3) { c3_0.Store(tmp); if (wide) c3_1.Store(tmp + 8); TileStore.Scalar(c + 3 * ldc, tmp, cols, bias, st); }
+            if (rows > 4) { c4_0.Store(tmp); if (wide) c4_1.Store(tmp + 8); TileStore.Scalar(c + 4 * ldc, tmp, cols, bias, st); }
+            if (rows > 5) { c5_0.Store(tmp); if (wide) c5_1.Store(tmp + 8); TileStore.Scalar(c + 5 * ldc, tmp, cols, bias, st); }
         }
     }
 

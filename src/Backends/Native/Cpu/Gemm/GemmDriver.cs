@@ -22,6 +22,7 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IMicroKernel
     public static PackedJob Packed => t_packed ??= new PackedJob();
 
     /// <summary>Runs the direct path's task <paramref name="task"/> of <paramref name="p"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DirectTask(in GemmPlan p, int task)
     {
         int mr = TK.MR, nr = TK.NR;
@@ -46,7 +47,7 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IMicroKernel
                 bool last = kb == p.KBlocks - 1;
                 float* bs;
                 nint bKs;
-                if (!p.TransB && cols == nr)
+                if (!p.TransB && (cols == nr || (TK.NarrowTile && cols == nr / 2)))
                 {
                     bs = B + k0 * ldb + j;
                     bKs = ldb;
@@ -72,6 +73,7 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IMicroKernel
     }
 
     /// <summary>Packs task <paramref name="task"/>'s share of the B panel: one k block, a run of slivers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackBTask(in GemmPlan p, int task)
     {
         int nr = TK.NR;
@@ -93,6 +95,7 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IMicroKernel
 
     /// <summary>Runs the packed path's compute task <paramref name="task"/>: for every k block, packs its rows
     /// of A into this thread's scratch, then sweeps its slivers of the packed B panel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackedTask(in GemmPlan p, int task)
     {
         int mr = TK.MR, nr = TK.NR;
@@ -107,22 +110,31 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IMicroKernel
         float* A = p.A + bi * p.StrideA, C = p.C + bi * p.StrideC;
         nint lda = p.Lda, ldc = p.Ldc;
         nint lds = Packing.RowStride(p.Kc);
-        float* pa = GemmScratch.A.Get(p.TransA ? (nint)(t1 - t0) * mr * p.Kc : mc * lds);
-        nint aRs = p.TransA ? 1 : lds, aKs = p.TransA ? mr : 1;
-        nint tileStride = (nint)mr * lds; // row-major copy; transposed slivers are mr·kc apart, set per block
+        float* pa = p.PackA ? GemmScratch.A.Get(p.TransA ? (nint)(t1 - t0) * mr * p.Kc : mc * lds) : null;
+        nint aRs, aKs, tileStride;
+        if (!p.PackA) { aRs = p.TransA ? 1 : lda; aKs = p.TransA ? lda : 1; tileStride = p.TransA ? mr : mr * lda; }
+        else if (p.TransA) { aRs = 1; aKs = mr; tileStride = 0; }
+        else { aRs = lds; aKs = 1; tileStride = mr * lds; }
         for (int kb = 0; kb < p.KBlocks; kb++)
         {
             int k0 = kb * p.Kc;
             int kc = Math.Min(p.Kc, p.K - k0);
             bool last = kb == p.KBlocks - 1;
-            if (p.TransA)
+            float* a0;
+            if (!p.PackA)
+            {
+                a0 = p.TransA ? A + k0 * lda + i0 : A + i0 * lda + k0;
+            }
+            else if (p.TransA)
             {
                 Packing.ASlivers(pa, mr, A + k0 * lda + i0, lda, mc, kc);
                 tileStride = (nint)mr * kc;
+                a0 = pa;
             }
             else
             {
                 Packing.ARows(pa, lds, A + i0 * lda + k0, lda, mc, kc);
+                a0 = pa;
             }
             var st = new TileStore(p.Alpha, p.Beta, kb == 0, last && p.Relu);
             float* panel = p.BPacked + (nint)k0 * p.NcPad;
@@ -132,7 +144,7 @@ internal static unsafe class GemmDriver<TK> where TK : struct, IMicroKernel
                 int cols = Math.Min(nr, p.Jc + p.Nc - j);
                 float* bs = panel + (nint)u * kc * nr;
                 float* bias = last && p.Bias != null ? p.Bias + j : null;
-                float* a = pa;
+                float* a = a0;
                 float* c = C + i0 * ldc + j;
                 for (int i = 0; i < mc; i += mr)
                 {

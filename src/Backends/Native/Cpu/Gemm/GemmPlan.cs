@@ -26,6 +26,9 @@ internal unsafe struct GemmPlan
     public float* BPacked;
     public int Jc, Nc, NcPad;
 
+    /// <summary>Packed path: whether blocks of A are copied into scratch (else read in place).</summary>
+    public bool PackA;
+
     /// <summary>Packed path: slivers per B-packing task and tasks per k block.</summary>
     public int PackChunk, PackTasksPerBlock;
 

@@ -58,6 +58,10 @@ internal unsafe interface IMicroKernel
     /// <summary>Columns of the register tile (a multiple of the vector width).</summary>
     static abstract int NR { get; }
 
+    /// <summary>Whether a tile of at most NR/2 columns reads only NR/2 floats of B per k (so a B exactly
+    /// NR/2 wide can be read in place).</summary>
+    static abstract bool NarrowTile { get; }
+
     /// <summary>Longest k block: a KC×NR sliver of B stays in L1 while the row tiles of A stream past it.</summary>
     static abstract int KC { get; }
 

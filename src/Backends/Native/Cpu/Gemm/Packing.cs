@@ -14,6 +14,7 @@ internal static unsafe class Packing
     /// <summary>Copies <paramref name="rows"/>×<paramref name="kc"/> of a row-major A (row stride
     /// <paramref name="lda"/>) into <paramref name="dst"/> with row stride <paramref name="lds"/>; the
     /// kernels read it with aRs = lds, aKs = 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ARows(float* dst, nint lds, float* a, nint lda, int rows, int kc)
     {
         long bytes = (long)kc * sizeof(float);
@@ -24,6 +25,7 @@ internal static unsafe class Packing
     /// <summary>Packs a block of a transposed A (stored K×M, <paramref name="a"/> at (k0, i0)) into slivers of
     /// <paramref name="mr"/> rows: sliver s holds, for each k, its mr row values contiguously, at
     /// dst + s·mr·kc. The kernels read a sliver with aRs = 1, aKs = mr.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ASlivers(float* dst, int mr, float* a, nint lda, int rows, int kc)
     {
         for (int s = 0; s * mr < rows; s++)
@@ -39,6 +41,7 @@ internal static unsafe class Packing
     /// <summary>Packs kc×cols of op(B) into an <paramref name="nr"/>-wide sliver (k-major, columns
     /// [cols, nr) zeroed). <paramref name="b"/> points at op(B)(k0, j0): B + k0·ldb + j0 when B is not
     /// transposed, B + j0·ldb + k0 when it is.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BSliver(float* dst, int nr, float* b, nint ldb, bool transB, int kc, int cols)
     {
         if (!transB)

@@ -34,10 +34,16 @@ internal enum GemmPath
 internal static unsafe class Sgemm
 {
     /// <summary>Below this many multiply-adds in total a call stays on the calling thread.</summary>
-    internal const long ParallelMinFma = 1L << 18;
+    internal const long ParallelMinFma = 1L << 20;
 
     /// <summary>Smallest share of work (multiply-adds) worth a task of its own.</summary>
     internal const long MinTaskFma = 1L << 17;
+
+    /// <summary>Fewest slivers of B in a column chunk for which the packed path copies blocks of A.</summary>
+    internal const int PackAMinSlivers = 4;
+
+    /// <summary>Largest B (bytes) the direct path reads in place: it stays in the 1 MiB L2.</summary>
+    internal const long DirectMaxBBytes = 1L << 20;
 
     /// <summary>Most floats of the packed B panel (K × NC); wider problems are processed in column chunks.</summary>
     internal static long MaxPanelFloats = 4L << 20;
@@ -114,9 +120,9 @@ internal static unsafe class Sgemm
     {
         // Few row tiles: a packed B panel would be read too few times to pay for itself.
         if (p.M <= 2 * TK.MR) return true;
-        // Small operands live in L2 anyway.
-        long bBytes = (long)p.K * p.N * sizeof(float), aBytes = (long)p.M * p.K * sizeof(float);
-        return bBytes <= (256 << 10) && aBytes <= (256 << 10);
+        // A B that fits in L2 is streamed from there as fast as from a packed panel, and A is read in
+        // place (each element is broadcast straight from its row); copying either would only add work.
+        return (long)p.K * p.N * sizeof(float) <= DirectMaxBBytes;
     }
 
     private static void RunDirect<TK>(ref GemmPlan plan, int batch, long fma, int threads) where TK : struct, IMicroKernel
@@ -166,6 +172,8 @@ internal static unsafe class Sgemm
                 plan.TilesN = (plan.Nc + nr - 1) / nr;
                 plan.NcPad = plan.TilesN * nr;
                 plan.BPacked = GemmScratch.Shared.Get((nint)plan.K * plan.NcPad);
+                // Copying A pays for itself only when each block is reused across enough slivers of B.
+                plan.PackA = plan.TilesN >= PackAMinSlivers;
 
                 // Pack B: tasks are runs of slivers within one k block.
                 int packTasksPerBlock = threads == 1 ? 1 : Math.Min(plan.TilesN, 2 * threads);

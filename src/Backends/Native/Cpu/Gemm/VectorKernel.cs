@@ -17,6 +17,9 @@ internal readonly unsafe struct VectorKernel : IMicroKernel
     public static int NR => 2 * Vector<float>.Count;
 
     /// <inheritdoc/>
+    public static bool NarrowTile => false;
+
+    /// <inheritdoc/>
     public static int KC => 256;
 
     /// <inheritdoc/>
