@@ -262,13 +262,16 @@ public sealed unsafe class GemmTests
         return (Enum.Parse<GemmIsa>(parts[0]), Enum.Parse<GemmPath>(parts[1]));
     }
 
+    /// <summary>Runs that differ only in thread count or loop strategy must agree within the tolerance; in
+    /// fact the kernels accumulate every element in the same k order whatever the split, so they agree
+    /// bit for bit, and that is what is asserted.</summary>
     private static void AssertClose(Case c, float[] x, float[] y)
     {
         for (int i = 0; i < x.Length; i++)
         {
-            if (float.IsNaN(x[i]) && float.IsNaN(y[i])) continue;
+            if (BitConverter.SingleToInt32Bits(x[i]) == BitConverter.SingleToInt32Bits(y[i])) continue;
             double tol = 1e-5 * Math.Sqrt(Math.Max(c.K, 1)) * (Math.Abs(x[i]) + 1e-3);
-            Assert.True(Math.Abs(x[i] - y[i]) <= tol, $"{c}: element {i} differs between runs: {x[i]} vs {y[i]}");
+            Assert.Fail($"{c}: element {i} differs between runs: {x[i]} vs {y[i]} (tolerance would be {tol:G3}, but the split must not change results)");
         }
     }
 

@@ -29,13 +29,26 @@ internal enum GemmPath
 }
 
 /// <summary>Single-precision GEMM of the CPU device: C[b] = alpha·op(A[b])·op(B[b]) + beta·C[b], row-major,
-/// batched, with an optional fused bias + ReLU epilogue. Register-blocked SIMD micro-kernels (AVX-512,
-/// AVX2, or portable vectors) inside cache-blocked loops; work is split over <see cref="CpuThreads"/>.
-/// Calls from different threads may run concurrently (each calling thread has its own jobs and panel).</summary>
+/// batched (a batch stride of 0 broadcasts), with an optional fused bias + ReLU epilogue.
+/// <para>Micro-kernels: AVX-512 12×32 (24 zmm accumulators), AVX2/FMA 6×16, or portable
+/// <see cref="System.Numerics.Vector{T}"/> 4×(2·lanes); each has a specialisation per edge height and a
+/// one-vector-wide variant for narrow N, and applies alpha, beta, bias and ReLU while storing its tile.</para>
+/// <para>Two loop strategies. Direct (B fits in L2, or M ≤ 2·MR, or a batch of small products): A is read in
+/// place, B too unless transposed or ragged (then one KC×NR sliver is packed into per-thread scratch), k is
+/// blocked by KC. Packed (large B): each k block of B is packed into a shared panel of NR-wide slivers,
+/// then tasks of up to MaxTilesM row tiles copy their block of A into per-thread scratch and sweep the panel.
+/// KC = 256 keeps a 32 KiB sliver of B in the 48 KiB L1 while 12-row strips of A stream past it; a
+/// 192×256 block of A (~200 KiB) stays in the 1 MiB L2; the panel is capped at 16 MiB (L3).</para>
+/// <para>Threads: problems of at least <see cref="ParallelMinFma"/> multiply-adds are cut into tasks over
+/// (batch entry, row range, column range) chosen by <see cref="ChooseSplit"/> and run through
+/// <see cref="CpuThreads.Run"/> with per-calling-thread job objects; a tile's k order never depends on the
+/// split, so results are bit-identical for any thread count. Calls may come from several threads at once
+/// and from inside another <see cref="CpuThreads"/> job (they then run inline on that thread). Steady-state
+/// calls allocate nothing on the managed heap.</para></summary>
 internal static unsafe class Sgemm
 {
     /// <summary>Below this many multiply-adds in total a call stays on the calling thread.</summary>
-    internal const long ParallelMinFma = 1L << 20;
+    internal const long ParallelMinFma = 2L << 20;
 
     /// <summary>Smallest share of work (multiply-adds) worth a task of its own.</summary>
     internal const long MinTaskFma = 1L << 17;
