@@ -76,7 +76,29 @@ internal readonly unsafe struct Avx2Kernel : IMicroKernel
             Sse.Prefetch0(pc + 15);
             pc += ldc;
         }
-        for (int k = 0; k < kc; k++)
+        int k = 0;
+        if (rows <= 2)
+        {
+            Vector256<float> d0_0 = default, d0_1 = default, d1_0 = default, d1_1 = default;
+            for (; k + 1 < kc; k += 2)
+            {
+                Vector256<float> b0 = Vector256.Load(b), e0 = Vector256.Load(b + bKs);
+                Vector256<float> b1 = wide ? Vector256.Load(b + 8) : default, e1 = wide ? Vector256.Load(b + bKs + 8) : default;
+                Vector256<float> t = Vector256.Create(p0[0]), u = Vector256.Create(p0[aKs]);
+                c0_0 = Fma.MultiplyAdd(t, b0, c0_0); d0_0 = Fma.MultiplyAdd(u, e0, d0_0);
+                if (wide) { c0_1 = Fma.MultiplyAdd(t, b1, c0_1); d0_1 = Fma.MultiplyAdd(u, e1, d0_1); }
+                if (rows > 1)
+                {
+                    t = Vector256.Create(p0[s1]); u = Vector256.Create(p0[s1 + aKs]);
+                    c1_0 = Fma.MultiplyAdd(t, b0, c1_0); d1_0 = Fma.MultiplyAdd(u, e0, d1_0);
+                    if (wide) { c1_1 = Fma.MultiplyAdd(t, b1, c1_1); d1_1 = Fma.MultiplyAdd(u, e1, d1_1); }
+                }
+                b += 2 * bKs;
+                p0 += 2 * aKs;
+            }
+            c0_0 += d0_0; c0_1 += d0_1; c1_0 += d1_0; c1_1 += d1_1;
+        }
+        for (; k < kc; k++)
         {
             Vector256<float> b0 = Vector256.Load(b);
             Vector256<float> b1 = wide ? Vector256.Load(b + 8) : default;

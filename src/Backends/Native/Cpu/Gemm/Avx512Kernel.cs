@@ -97,7 +97,29 @@ internal readonly unsafe struct Avx512Kernel : IMicroKernel
             Sse.Prefetch0(pc + 31);
             pc += ldc;
         }
-        for (int k = 0; k < kc; k++)
+        int k = 0;
+        if (rows <= 2)
+        {
+            Vector512<float> d0_0 = default, d0_1 = default, d1_0 = default, d1_1 = default;
+            for (; k + 1 < kc; k += 2)
+            {
+                Vector512<float> b0 = Vector512.Load(b), e0 = Vector512.Load(b + bKs);
+                Vector512<float> b1 = wide ? Vector512.Load(b + 16) : default, e1 = wide ? Vector512.Load(b + bKs + 16) : default;
+                Vector512<float> t = Vector512.Create(p0[0]), u = Vector512.Create(p0[aKs]);
+                c0_0 = Avx512F.FusedMultiplyAdd(t, b0, c0_0); d0_0 = Avx512F.FusedMultiplyAdd(u, e0, d0_0);
+                if (wide) { c0_1 = Avx512F.FusedMultiplyAdd(t, b1, c0_1); d0_1 = Avx512F.FusedMultiplyAdd(u, e1, d0_1); }
+                if (rows > 1)
+                {
+                    t = Vector512.Create(p0[s1]); u = Vector512.Create(p0[s1 + aKs]);
+                    c1_0 = Avx512F.FusedMultiplyAdd(t, b0, c1_0); d1_0 = Avx512F.FusedMultiplyAdd(u, e0, d1_0);
+                    if (wide) { c1_1 = Avx512F.FusedMultiplyAdd(t, b1, c1_1); d1_1 = Avx512F.FusedMultiplyAdd(u, e1, d1_1); }
+                }
+                b += 2 * bKs;
+                p0 += 2 * aKs;
+            }
+            c0_0 += d0_0; c0_1 += d0_1; c1_0 += d1_0; c1_1 += d1_1;
+        }
+        for (; k < kc; k++)
         {
             Vector512<float> b0 = Vector512.Load(b);
             Vector512<float> b1 = wide ? Vector512.Load(b + 16) : default;
