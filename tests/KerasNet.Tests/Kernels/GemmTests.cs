@@ -224,6 +224,30 @@ public sealed unsafe class GemmTests
     }
 
     [Fact]
+    public void BackendRejectsProductsOutsideTheBuffers()
+    {
+        IBackend backend = new CpuBackend();
+        var p = MatMulParams.Dense(2, 16, 16, 16);
+        DeviceBuffer big = backend.Allocate(2 * 16 * 16 * sizeof(float));
+        DeviceBuffer small = backend.Allocate(16 * 16 * sizeof(float) + 64); // one matrix and a bit
+        try
+        {
+            backend.Fill(big, DType.Float32, 2 * 16 * 16, 1.0);
+            backend.MatMul(p, big, 0, big, 0, big, 0); // fits (in place is nonsense numerically but legal)
+            Assert.Throws<ArgumentOutOfRangeException>(() => backend.MatMul(p, small, 0, big, 0, big, 0));
+            Assert.Throws<ArgumentOutOfRangeException>(() => backend.MatMul(p, big, 0, small, 0, big, 0));
+            Assert.Throws<ArgumentOutOfRangeException>(() => backend.MatMul(p, big, 0, big, 0, small, 0));
+            Assert.Throws<ArgumentOutOfRangeException>(() => backend.MatMul(p, big, 1, big, 0, big, 0));
+        }
+        finally
+        {
+            backend.Recycle(big);
+            backend.Recycle(small);
+            backend.ClearPool();
+        }
+    }
+
+    [Fact]
     public void RepeatedCallsAllocateNothing()
     {
         int saved = CpuThreads.Count;
