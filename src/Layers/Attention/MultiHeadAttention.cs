@@ -194,10 +194,11 @@ public sealed class MultiHeadAttention : Layer
     private void CheckShapes(Shape query, Shape value, Shape key)
     {
         if (query.Rank < 3 || value.Rank < 3 || key.Rank < 3)
-            throw new ArgumentException($"Layer '{Name}' (MultiHeadAttention) expects query, value and key of rank 3 or more, (batch, sequence..., features); " +
-                $"got query {LayerArgs.Text(query)}, value {LayerArgs.Text(value)}, key {LayerArgs.Text(key)}.");
+            throw new ArgumentException($"Layer '{Name}' (MultiHeadAttention) is incompatible with its inputs: expected query, value and key of rank 3 or more " +
+                $"(batch, sequence..., features), got query of rank {query.Rank} with shape {LayerArgs.Text(query)}, value of rank {value.Rank} with shape " +
+                $"{LayerArgs.Text(value)} and key of rank {key.Rank} with shape {LayerArgs.Text(key)}.");
         if (query.Rank != value.Rank)
-            throw new ArgumentException($"Layer '{Name}' (MultiHeadAttention) expects query and value of the same rank; got query {LayerArgs.Text(query)} and value {LayerArgs.Text(value)}.");
+            throw new ArgumentException($"Layer '{Name}' (MultiHeadAttention): expected query and value of the same rank; got query {LayerArgs.Text(query)} and value {LayerArgs.Text(value)}.");
         bool same = key.Rank == value.Rank;
         for (int i = 1; same && i < value.Rank - 1; i++) same = value[i] < 0 || key[i] < 0 || value[i] == key[i];
         if (!same)
@@ -268,6 +269,14 @@ public sealed class MultiHeadAttention : Layer
     /// <summary>Self-attention with the input's mask.</summary>
     public override Tensor CallMasked(Tensor inputs, Tensor mask, bool training) =>
         Run(inputs, inputs, default, default, mask, mask, default, UseCausalMask, training).Output;
+
+    /// <summary>Several inputs (see the multi-output call); returns the first output.</summary>
+    public override Tensor Call(ReadOnlySpan<Tensor> inputs, bool training = false)
+    {
+        var outputs = new Tensor[OutputCount];
+        Call(inputs, outputs, training);
+        return outputs[0];
+    }
 
     /// <summary>[query, value, key?, attention_mask?] to [output, scores?].</summary>
     public override void Call(ReadOnlySpan<Tensor> inputs, Span<Tensor> outputs, bool training) =>
