@@ -47,7 +47,9 @@ public static class Idx
         var (dims, data) = Read(path);
         if (dims.Length != 3) throw new InvalidDataException($"{path} should hold images (rank 3); it has rank {dims.Length}.");
         var result = new float[dims[0], dims[1], dims[2]];
-        var flat = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(result), result.Length);
+        // GetArrayDataReference(Array) is a ref byte: reinterpret it as the float elements.
+        var flat = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(
+            ref System.Runtime.CompilerServices.Unsafe.As<byte, float>(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(result)), result.Length);
         for (int i = 0; i < data.Length; i++) flat[i] = data[i];
         return result;
     }
