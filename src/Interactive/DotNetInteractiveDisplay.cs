@@ -21,12 +21,13 @@ public sealed class DotNetInteractiveDisplay : INotebookDisplay
     /// otherwise <c>null</c>.</summary>
     public static DotNetInteractiveDisplay? TryFind() => TryFind(AppDomain.CurrentDomain.GetAssemblies());
 
-    /// <summary>The kernel's display found in <paramref name="assemblies"/>, or <c>null</c>.</summary>
-    internal static DotNetInteractiveDisplay? TryFind(IEnumerable<Assembly> assemblies)
+    /// <summary>The kernel's display in the assembly named <paramref name="assemblyName"/> among
+    /// <paramref name="assemblies"/>, or <c>null</c>.</summary>
+    internal static DotNetInteractiveDisplay? TryFind(IEnumerable<Assembly> assemblies, string assemblyName = "Microsoft.DotNet.Interactive")
     {
         foreach (var assembly in assemblies)
         {
-            if (assembly.IsDynamic) continue;
+            if (assembly.IsDynamic || assembly.GetName().Name != assemblyName) continue;
             var kernel = assembly.GetType("Microsoft.DotNet.Interactive.Kernel", throwOnError: false);
             var display = kernel?.GetMethod("display", BindingFlags.Public | BindingFlags.Static, [typeof(object), typeof(string[])]);
             if (display is null) continue;

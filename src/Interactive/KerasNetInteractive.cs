@@ -93,6 +93,22 @@ public static class KerasNetInteractive
         }
     }
 
+    /// <summary>Formats <paramref name="value"/> as the notebook would show it for
+    /// <paramref name="mimeType"/> ("text/html" by default), with the registered formatters (registering
+    /// KerasNet's first).</summary>
+    public static string Format(object? value, string mimeType = HtmlFormatter.MimeType)
+    {
+        RegisterFormatters();
+        return value.ToDisplayString(mimeType);
+    }
+
+    /// <summary>The MIME types a notebook prefers for <paramref name="type"/>.</summary>
+    public static IReadOnlyCollection<string> PreferredMimeTypes(Type type)
+    {
+        RegisterFormatters();
+        return Formatter.GetPreferredMimeTypesFor(type);
+    }
+
     private static void ShowFrame(INotebookDisplay display, LivePlotFrame frame)
     {
         var html = new HtmlString("<div class=\"kerasnet-history\">" + frame.Svg + "</div>");
