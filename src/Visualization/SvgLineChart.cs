@@ -81,7 +81,8 @@ internal static class SvgLineChart
 
         int xMin = (int)Math.Floor(finite.Min(p => p.X)), xMax = (int)Math.Ceiling(finite.Max(p => p.X));
         var xs = NiceScale.ForIntegers(xMin, xMax, maxTicks: Math.Max(2, (int)((right - left) / 45)));
-        double xPad = xs.Max > xs.Min + 1.5 ? (xs.Max - xs.Min) * 0.03 : 0;
+        // A margin either side, so the first and last points (and their markers) clear the frame.
+        double xPad = xs.Max - xs.Min > 1.5 ? (xs.Max - xs.Min) * 0.03 : xs.Max - xs.Min > 0.5 ? 0.06 : 0;
         double x0 = xs.Min - xPad, x1 = xs.Max + xPad;
         double MapX(double x) => left + (x - x0) / (x1 - x0) * (right - left);
         double MapY(double y) => bottom - (y - ys.Min) / (ys.Max - ys.Min) * (bottom - top);
