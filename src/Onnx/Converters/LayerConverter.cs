@@ -1,0 +1,62 @@
+using KerasNet.Models;
+
+namespace KerasNet.Onnx.Converters;
+
+/// <summary>A value of the exported graph standing for a Keras tensor: its ONNX name, and the Keras tensor's
+/// shape (unknown dimensions -1, channels last as in Keras) and dtype. Every value between layers is in the
+/// Keras layout; converters that need another (NCHW convolutions) transpose in and back out.</summary>
+/// <param name="Name">The ONNX value name.</param>
+/// <param name="Shape">The Keras shape, batch axis first.</param>
+/// <param name="DType">The element type.</param>
+/// <param name="Masked">Whether Keras would carry a mask with this tensor (from Embedding(mask_zero=True)).</param>
+internal sealed record OnnxValue(string Name, Shape Shape, DType DType, bool Masked = false)
+{
+    public int Rank => Shape.Rank;
+}
+
+/// <summary>Converts one call of a layer: from its input values to its output values.</summary>
+internal delegate OnnxValue[] LayerConverter(ConversionContext context);
+
+/// <summary>What a converter works with: the layer, its inputs, the output shapes Keras computes for them,
+/// and the graph being built.</summary>
+internal sealed class ConversionContext
+{
+    public ConversionContext(Layer layer, OnnxValue[] inputs, Shape[] outputShapes, GraphBuilder graph)
+    {
+        Layer = layer;
+        Inputs = inputs;
+        OutputShapes = outputShapes;
+        Graph = graph;
+    }
+
+    public Layer Layer { get; }
+
+    public OnnxValue[] Inputs { get; }
+
+    /// <summary>The first (usually only) input.</summary>
+    public OnnxValue Input => Inputs[0];
+
+    public Shape[] OutputShapes { get; }
+
+    public GraphBuilder Graph { get; }
+
+    public int Opset => Graph.Opset;
+
+    /// <summary>A float32 output value named <paramref name="name"/> with the shape of output <paramref name="index"/>.</summary>
+    public OnnxValue Output(string name, int index = 0, DType dtype = DType.Float32, bool masked = false) =>
+        new(name, OutputShapes[index], dtype, masked);
+
+    /// <summary>The error for something this layer does that ONNX export cannot express.</summary>
+    public NotSupportedException Unsupported(string reason) => LayerConverters.Unsupported(Layer, reason);
+
+    /// <summary>Fails when an input carries a Keras mask, which this layer would apply and the graph cannot.</summary>
+    public void RejectMasks()
+    {
+        if (Inputs.Any(i => i.Masked))
+            throw Unsupported("its input carries a mask (from Embedding(mask_zero=True)), which the layer applies in Keras " +
+                "but the exported graph cannot; use mask_zero=False to export.");
+    }
+
+    /// <summary>The float weights of a variable as a flat array.</summary>
+    public static float[] Data(Variable v) => v.Value.ToArray<float>();
+}
