@@ -15,6 +15,7 @@ internal static partial class LayerConverters
         RegisterActivations(r);
         RegisterMerging(r);
         RegisterNormalization(r);
+        RegisterConvolutional(r);
         return r;
     }
 
