@@ -10,7 +10,8 @@ namespace KerasNet.Layers;
 /// <summary>Turns non-negative integer indices into dense vectors, as keras.layers.Embedding: an input of
 /// shape (batch, ...) gives (batch, ..., output_dim). Integer inputs (int32, int64) are used as they are;
 /// float inputs are cast to int32 (truncating), as Keras does.</summary>
-/// <remarks><c>mask_zero</c> is stored and serialized; propagating the mask to later layers is not implemented yet.</remarks>
+/// <remarks>With <c>mask_zero</c> index 0 is padding: the layer's output mask is <c>inputs != 0</c>, which later
+/// layers that use masks (recurrent layers, attention) receive through the functional graph.</remarks>
 [KerasSerializable("Embedding")]
 public sealed class Embedding : Layer
 {
@@ -22,7 +23,7 @@ public sealed class Embedding : Layer
     /// <param name="embeddingsInitializer">An <see cref="Initializer"/> or name; "uniform" (uniform on [-0.05, 0.05)) by default.</param>
     /// <param name="embeddingsRegularizer">A <see cref="Regularizer"/> or name for the matrix, or null.</param>
     /// <param name="embeddingsConstraint">A <see cref="Constraint"/> or name for the matrix, or null.</param>
-    /// <param name="maskZero">Whether index 0 is padding to be masked (stored in the config).</param>
+    /// <param name="maskZero">Whether index 0 is padding: the output mask is then <c>inputs != 0</c>.</param>
     /// <param name="weights">Initial values of the (inputDim, outputDim) matrix (any float array), or null.</param>
     /// <param name="activityRegularizer">A <see cref="Regularizer"/> or name applied to the output, or null.</param>
     /// <param name="name">The layer's name (unique by default).</param>
@@ -66,7 +67,7 @@ public sealed class Embedding : Layer
     /// <summary>The output's regularizer, or null.</summary>
     public Regularizer? ActivityRegularizer { get; }
 
-    /// <summary>Whether index 0 is padding (recorded in the config; masks are not propagated yet).</summary>
+    /// <summary>Whether index 0 is padding (masked in the output mask).</summary>
     public bool MaskZero { get; }
 
     /// <summary>The (input_dim, output_dim) matrix; available once built.</summary>
@@ -106,6 +107,16 @@ public sealed class Embedding : Layer
 
     /// <inheritdoc/>
     public override Shape ComputeOutputShape(Shape inputShape) => new([.. inputShape.Dims, OutputDim]);
+
+    /// <summary>With <see cref="MaskZero"/>, masks are produced (and an incoming one is replaced).</summary>
+    public override bool SupportsMasking => MaskZero;
+
+    /// <summary><c>inputs != 0</c> with <see cref="MaskZero"/>, else no mask (Keras's compute_mask).</summary>
+    public override Tensor ComputeMask(Tensor inputs, Tensor mask)
+    {
+        if (!MaskZero) return default;
+        return Ops.NotEqual(inputs, Ops.ScalarLike(inputs, 0));
+    }
 
     /// <inheritdoc/>
     public override JsonObject GetConfig()
