@@ -16,6 +16,7 @@ internal static partial class LayerConverters
         RegisterMerging(r);
         RegisterNormalization(r);
         RegisterConvolutional(r);
+        RegisterRecurrent(r);
         return r;
     }
 

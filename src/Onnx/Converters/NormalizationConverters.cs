@@ -105,7 +105,7 @@ internal static partial class LayerConverters
             }
             else grouped.Add((shape[i], i));
         }
-        var x = g.Op("Reshape", [c.Input.Name, TargetShape(g, c.Input.Name, grouped)]);
+        var x = g.Op("Reshape", [c.Input.Name, ShapeOf(g, c.Input.Name, grouped, sameTensor: true)]);
         var axes = Enumerable.Range(1, rank).Where(i => i != axis).ToArray();
         var mean = g.Reduce("ReduceMean", x, axes, keepDims: true);
         var diff = g.Op("Sub", [x, mean]);
@@ -121,29 +121,29 @@ internal static partial class LayerConverters
         return [c.Output(g.Op("Reshape", [normalized, g.Op("Shape", c.Input.Name)]))];
     }
 
-    /// <summary>The shape input of a Reshape of <paramref name="x"/>: each entry a fixed size (FromAxis -1, or any
-    /// entry whose size is known) or x's size on axis FromAxis. A constant (0 copies the size at the same
-    /// position, one -1 infers) when that suffices, else assembled from Shape(x).</summary>
-    private static string TargetShape(GraphBuilder g, string x, IReadOnlyList<(int Size, int FromAxis)> dims)
+    /// <summary>A shape tensor (for Reshape or Expand): each entry a fixed size, or <paramref name="source"/>'s size on
+    /// axis FromAxis (Size -1), or inferred (Size and FromAxis -1). A constant when that suffices (0 copies the size at
+    /// the same position when the tensor reshaped is <paramref name="source"/> itself; one unknown entry becomes -1),
+    /// else assembled from Shape(source).</summary>
+    internal static string ShapeOf(GraphBuilder g, string source, IReadOnlyList<(int Size, int FromAxis)> dims, bool sameTensor)
     {
         var constant = new long[dims.Count];
-        int inferred = 0;
-        bool simple = true;
+        int unknown = 0;
         for (int i = 0; i < dims.Count; i++)
         {
             var (size, from) = dims[i];
             if (size >= 0) constant[i] = size;
-            else if (from == i) constant[i] = 0;
+            else if (sameTensor && from == i) constant[i] = 0;
             else
             {
                 constant[i] = -1;
-                if (++inferred > 1) simple = false;
+                unknown++;
             }
         }
-        if (simple) return g.Int64s(constant);
-        var parts = dims.Select(d => d.Size >= 0
-            ? g.Int64s(d.Size)
-            : g.Op("Shape", x, Attr.Int("start", d.FromAxis), Attr.Int("end", d.FromAxis + 1))).ToArray();
+        if (unknown <= 1) return g.Int64s(constant);
+        var parts = dims.Select(d => d.Size >= 0 ? g.Int64s(d.Size)
+            : d.FromAxis >= 0 ? g.Op("Shape", source, Attr.Int("start", d.FromAxis), Attr.Int("end", d.FromAxis + 1))
+            : g.Int64s(-1)).ToArray();
         return g.Op("Concat", parts, Attr.Int("axis", 0));
     }
 }
