@@ -12,13 +12,63 @@ namespace KerasNet.Onnx;
 internal sealed class GraphBuilder
 {
     private readonly List<NodeProto> _nodes = [];
-    private readonly List<TensorProto> _initializers = [];
-    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private readonly List<TensorProto> _initializers;
+    private readonly HashSet<string> _names;
     private readonly Dictionary<string, (string Source, int[] Perm)> _transposeOf = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _transposeCache = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _constantCache = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _constantCache;
 
-    public GraphBuilder(int opset) => Opset = opset;
+    public GraphBuilder(int opset)
+    {
+        Opset = opset;
+        _initializers = [];
+        _names = new HashSet<string>(StringComparer.Ordinal);
+        _constantCache = new Dictionary<string, string>(StringComparer.Ordinal);
+    }
+
+    private GraphBuilder(GraphBuilder parent)
+    {
+        Opset = parent.Opset;
+        Scope = parent.Scope;
+        // One namespace with the outer graph (ONNX forbids a subgraph to redefine an outer name); constants and
+        // weights go to the outer graph's initializers, which the subgraph reads from its enclosing scope.
+        _initializers = parent._initializers;
+        _names = parent._names;
+        _constantCache = parent._constantCache;
+    }
+
+    /// <summary>A builder for the body of a control-flow node (Scan): its own nodes, the outer graph's names and
+    /// initializers.</summary>
+    public GraphBuilder Subgraph() => new(this);
+
+    /// <summary>The graph of a subgraph builder, with its inputs and outputs.</summary>
+    public GraphProto ToGraph(string name, IEnumerable<ValueInfoProto> inputs, IEnumerable<ValueInfoProto> outputs)
+    {
+        var graph = new GraphProto { Name = name };
+        graph.Node.AddRange(_nodes);
+        graph.Input.AddRange(inputs);
+        graph.Output.AddRange(outputs);
+        return graph;
+    }
+
+    /// <summary>A value's name, element type and shape (null dimensions unknown, dimension 0 of rank > 0 named
+    /// "batch" when unknown).</summary>
+    public static ValueInfoProto ValueInfo(string name, int elemType, IReadOnlyList<long?> dims, string dimPrefix)
+    {
+        var shape = new TensorShapeProto();
+        for (int d = 0; d < dims.Count; d++)
+        {
+            var dim = new TensorShapeProto.Types.Dimension();
+            if (dims[d] is long v) dim.DimValue = v;
+            else dim.DimParam = d == 0 ? "batch" : $"{dimPrefix}{d}";
+            shape.Dim.Add(dim);
+        }
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = elemType, Shape = shape } },
+        };
+    }
 
     /// <summary>The ai.onnx operator-set version nodes are written for.</summary>
     public int Opset { get; }
@@ -110,6 +160,23 @@ internal sealed class GraphBuilder
         if (_constantCache.TryGetValue(key, out var name)) return name;
         var t = new TensorProto { Name = Unique("const/" + FormatFloat(value)), DataType = (int)TensorProto.Types.DataType.Float };
         t.RawData = LittleEndianBytes([value]);
+        _initializers.Add(t);
+        return _constantCache[key] = t.Name;
+    }
+
+    /// <summary>A scalar of <paramref name="dtype"/> (comparisons with integer inputs), shared between uses.</summary>
+    public string ScalarOf(DType dtype, long value)
+    {
+        if (dtype == DType.Float32) return Scalar(value);
+        string key = $"{dtype}:{value}";
+        if (_constantCache.TryGetValue(key, out var name)) return name;
+        var t = new TensorProto { Name = Unique($"const/{dtype.ToString().ToLowerInvariant()}_{value}"), DataType = OnnxExport.ElementType(dtype) };
+        t.RawData = dtype switch
+        {
+            DType.Int32 => LittleEndianBytes<int>([checked((int)value)]),
+            DType.Int64 => LittleEndianBytes<long>([value]),
+            _ => ByteString.CopyFrom((byte)(value != 0 ? 1 : 0)),
+        };
         _initializers.Add(t);
         return _constantCache[key] = t.Name;
     }
@@ -221,13 +288,31 @@ internal sealed class GraphBuilder
 
     /// <summary>Renames value <paramref name="from"/> to <paramref name="to"/> everywhere (the node that makes it
     /// and every consumer).</summary>
-    public void Rename(string from, string to)
+    public void Rename(string from, string to) => Rename(_nodes, from, to);
+
+    private static void Rename(IEnumerable<NodeProto> nodes, string from, string to)
     {
-        foreach (var n in _nodes)
+        foreach (var n in nodes)
         {
             for (int i = 0; i < n.Input.Count; i++) if (n.Input[i] == from) n.Input[i] = to;
             for (int i = 0; i < n.Output.Count; i++) if (n.Output[i] == from) n.Output[i] = to;
+            foreach (var a in n.Attribute)
+                if (a.G is { } body)
+                {
+                    Rename(body.Node, from, to);
+                    foreach (var o in body.Output) if (o.Name == from) o.Name = to;
+                }
         }
+    }
+
+    /// <summary>Every value a node reads, those its subgraphs read from the enclosing scope included.</summary>
+    private static IEnumerable<string> Reads(NodeProto node)
+    {
+        foreach (var input in node.Input) if (input.Length > 0) yield return input;
+        foreach (var a in node.Attribute)
+            if (a.G is { } body)
+                foreach (var n in body.Node)
+                    foreach (var r in Reads(n)) yield return r;
     }
 
     /// <summary>Whether a node of the graph produces <paramref name="value"/>.</summary>
@@ -244,7 +329,7 @@ internal sealed class GraphBuilder
             var n = _nodes[i];
             if (!n.Output.Any(live.Contains)) continue;
             keep[i] = true;
-            foreach (var input in n.Input) if (input.Length > 0) live.Add(input);
+            foreach (var input in Reads(n)) live.Add(input);
         }
         var kept = _nodes.Where((_, i) => keep[i]).ToList();
         _nodes.Clear();
@@ -264,6 +349,9 @@ internal static class Attr
 
     public static AttributeProto Str(string name, string value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
+
+    public static AttributeProto Graph(string name, GraphProto value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Graph, G = value };
 
     public static AttributeProto Ints(string name, IEnumerable<int> values)
     {

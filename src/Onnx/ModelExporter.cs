@@ -174,29 +174,17 @@ internal sealed class ModelExporter
         var converter = LayerConverters.For(layer);
         var outputShapes = layer.ComputeOutputShapes(inputs.Select(i => i.Shape).ToArray());
         _graph.Scope = layer.Name;
-        var outs = converter(new ConversionContext(layer, inputs, outputShapes, _graph));
+        var context = new ConversionContext(layer, inputs, outputShapes, _graph);
+        var outs = converter(context);
         _graph.Scope = "";
-        // A mask passes through the layers that support masking (as Layer.ComputeMask does) and stops elsewhere.
-        bool masked = layer.SupportsMasking && inputs.Any(i => i.Masked);
-        return outs.Select(o => masked && !o.Masked ? o with { Masked = true } : o).ToArray();
+        if (context.SetsMasks) return outs;
+        // As Layer.ComputeMasks: a single input's mask passes through a layer that supports masking; otherwise none.
+        string? mask = inputs.Length == 1 && layer.SupportsMasking ? inputs[0].Mask : null;
+        return outs.Select(o => o with { Mask = mask }).ToArray();
     }
 
     /// <summary>A graph input or output: its element type and shape, the batch axis named "batch" and other
     /// unknown sizes named after the value.</summary>
-    private static ValueInfoProto ValueInfo(string name, Shape shape, DType dtype, string dimPrefix)
-    {
-        var tensorShape = new TensorShapeProto();
-        for (int d = 0; d < shape.Rank; d++)
-        {
-            var dim = new TensorShapeProto.Types.Dimension();
-            if (shape[d] >= 0) dim.DimValue = shape[d];
-            else dim.DimParam = d == 0 ? "batch" : $"{dimPrefix}{d}";
-            tensorShape.Dim.Add(dim);
-        }
-        return new ValueInfoProto
-        {
-            Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = OnnxExport.ElementType(dtype), Shape = tensorShape } },
-        };
-    }
+    private static ValueInfoProto ValueInfo(string name, Shape shape, DType dtype, string dimPrefix) =>
+        GraphBuilder.ValueInfo(name, OnnxExport.ElementType(dtype), shape.ToArray().Select(d => d >= 0 ? (long?)d : null).ToArray(), dimPrefix);
 }

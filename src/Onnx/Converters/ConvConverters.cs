@@ -234,7 +234,6 @@ internal static partial class LayerConverters
     private static OnnxValue[] ConvertGlobalPool(ConversionContext c)
     {
         var l = (BaseGlobalPooling)c.Layer;
-        c.RejectMasks();
         var g = c.Graph;
         bool max = l is GlobalMaxPooling1D or GlobalMaxPooling2D;
         int rank = c.Input.Rank;

@@ -73,7 +73,10 @@ internal static partial class LayerConverters
         // The layer casts non-integer indices to int32 (truncating toward zero); Gather takes int32 or int64.
         if (c.Input.DType is not (DType.Int32 or DType.Int64)) indices = g.Op("Cast", indices, Attr.Int("to", 7));
         var table = g.Constant(ConversionContext.Data(l.Embeddings), l.Embeddings.Shape.ToArray(), "embeddings");
-        return [c.Output(g.Op("Gather", [table, indices], Attr.Int("axis", 0)), masked: l.MaskZero)];
+        // mask_zero: the output mask is inputs != 0 (compared in the inputs' own type, as the layer does).
+        c.SetsMasks = true;
+        string? mask = l.MaskZero ? g.Op("Not", g.Op("Equal", [c.Input.Name, g.ScalarOf(c.Input.DType, 0)])) : null;
+        return [c.Output(g.Op("Gather", [table, indices], Attr.Int("axis", 0)), mask: mask)];
     }
 
     private static OnnxValue[] ConvertFlatten(ConversionContext c)

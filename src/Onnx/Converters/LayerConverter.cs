@@ -8,8 +8,9 @@ namespace KerasNet.Onnx.Converters;
 /// <param name="Name">The ONNX value name.</param>
 /// <param name="Shape">The Keras shape, batch axis first.</param>
 /// <param name="DType">The element type.</param>
-/// <param name="Masked">Whether Keras would carry a mask with this tensor (from Embedding(mask_zero=True)).</param>
-internal sealed record OnnxValue(string Name, Shape Shape, DType DType, bool Masked = false)
+/// <param name="Mask">The value of the Keras mask that goes with this tensor (bool, batch and time axes; from
+/// Embedding(mask_zero=True) or Masking), or null.</param>
+internal sealed record OnnxValue(string Name, Shape Shape, DType DType, string? Mask = null)
 {
     public int Rank => Shape.Rank;
 }
@@ -43,8 +44,12 @@ internal sealed class ConversionContext
     public int Opset => Graph.Opset;
 
     /// <summary>A float32 output value named <paramref name="name"/> with the shape of output <paramref name="index"/>.</summary>
-    public OnnxValue Output(string name, int index = 0, DType dtype = DType.Float32, bool masked = false) =>
-        new(name, OutputShapes[index], dtype, masked);
+    public OnnxValue Output(string name, int index = 0, DType dtype = DType.Float32, string? mask = null) =>
+        new(name, OutputShapes[index], dtype, mask);
+
+    /// <summary>Set by converters that give their outputs' masks themselves (layers that make or consume masks);
+    /// otherwise the outputs get the input's mask when the layer supports masking, as Layer.ComputeMask does.</summary>
+    public bool SetsMasks { get; set; }
 
     /// <summary>The error for something this layer does that ONNX export cannot express.</summary>
     public NotSupportedException Unsupported(string reason) => LayerConverters.Unsupported(Layer, reason);
@@ -52,7 +57,7 @@ internal sealed class ConversionContext
     /// <summary>Fails when an input carries a Keras mask, which this layer would apply and the graph cannot.</summary>
     public void RejectMasks()
     {
-        if (Inputs.Any(i => i.Masked))
+        if (Inputs.Any(i => i.Mask is not null))
             throw Unsupported("its input carries a mask (from Embedding(mask_zero=True)), which the layer applies in Keras " +
                 "but the exported graph cannot; use mask_zero=False to export.");
     }

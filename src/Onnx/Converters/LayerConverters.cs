@@ -38,5 +38,5 @@ internal static partial class LayerConverters
         new($"Layer '{layer.Name}' ({layer.ClassName}) cannot be exported to ONNX: {reason}");
 
     /// <summary>A layer whose inference output is its input (dropout and noise layers, Identity, ActivityRegularization).</summary>
-    private static OnnxValue[] PassThrough(ConversionContext c) => [c.Input with { Masked = false }];
+    private static OnnxValue[] PassThrough(ConversionContext c) => [c.Input];
 }

@@ -181,15 +181,27 @@ internal static partial class LayerConverters
     private static OnnxValue[] ConvertRnn(ConversionContext c)
     {
         var l = (RNN)c.Layer;
-        c.RejectMasks();
         var g = c.Graph;
+        // The output sequence carries the input's mask on; the states carry none.
+        string? mask = c.Input.Mask;
+        c.SetsMasks = true;
+        string? outMask = l.ReturnSequences ? mask : null;
+        var initial = c.Inputs[1..];
+        if (mask is not null || !NativeActivations(l))
+        {
+            var (sequence, finalStates) = ScanRecurrent(c, l, c.Input.Name, mask, initial.Length > 0 ? initial.Select(i => i.Name).ToArray() : null,
+                inputOrder: false, zeroOutputForMask: l.ZeroOutputForMask && l.ReturnSequences);
+            var result = new List<OnnxValue> { c.Output(l.ReturnSequences ? sequence : finalStates[0], mask: outMask) };
+            if (l.ReturnState) for (int i = 0; i < finalStates.Length; i++) result.Add(c.Output(finalStates[i], 1 + i));
+            return [.. result];
+        }
         var spec = Spec(c, l);
         var x = g.Transpose(c.Input.Name, [1, 0, 2]);
-        var (y, states) = EmitRecurrent(g, x, [spec], l.GoBackwards ? "reverse" : "forward", InitialStates(g, c.Inputs[1..], spec.StateCount, 1));
+        var (y, states) = EmitRecurrent(g, x, [spec], l.GoBackwards ? "reverse" : "forward", InitialStates(g, initial, spec.StateCount, 1));
         // Keras collects a go_backwards layer's outputs in processing order; ONNX's Y is in input order.
         var outputs = new List<OnnxValue>
         {
-            c.Output(l.ReturnSequences ? Sequence(g, y, 1, 0, l.GoBackwards) : State(g, states[0], 1, 0)),
+            c.Output(l.ReturnSequences ? Sequence(g, y, 1, 0, l.GoBackwards) : State(g, states[0], 1, 0), mask: outMask),
         };
         if (l.ReturnState)
             for (int i = 0; i < spec.StateCount; i++) outputs.Add(c.Output(State(g, states[i], 1, 0), 1 + i));
@@ -199,48 +211,66 @@ internal static partial class LayerConverters
     private static OnnxValue[] ConvertBidirectional(ConversionContext c)
     {
         var l = (Bidirectional)c.Layer;
-        c.RejectMasks();
         var g = c.Graph;
-        var forward = Spec(c, l.ForwardLayer);
-        var backward = Spec(c, l.BackwardLayer);
-        var x = g.Transpose(c.Input.Name, [1, 0, 2]);
+        string? mask = c.Input.Mask;
+        c.SetsMasks = true;
         int half = (c.Inputs.Length - 1) / 2;
         var initialForward = c.Inputs[1..(1 + half)];
         var initialBackward = c.Inputs[(1 + half)..];
+        // Per direction: the output (sequence in input order, or last output) and the final states.
         string[] ys;
         string[][] states;
-        bool reverseFirst = l.ForwardLayer.GoBackwards;
-        if (forward.Op == backward.Op && forward.Units == backward.Units && forward.LinearBeforeReset == backward.LinearBeforeReset && !reverseFirst)
+        if (mask is not null || !NativeActivations(l.ForwardLayer) || !NativeActivations(l.BackwardLayer))
         {
-            // One bidirectional node: direction 0 forward, 1 reverse.
-            var (y, s) = EmitRecurrent(g, x, [forward, backward], "bidirectional", InitialStates(g, [.. initialForward, .. initialBackward], forward.StateCount, 2));
-            ys = l.ReturnSequences ? [Sequence(g, y, 2, 0, false), Sequence(g, y, 2, 1, false)] : [State(g, s[0], 2, 0), State(g, s[0], 2, 1)];
-            states = [s.Select(v => State(g, v, 2, 0)).ToArray(), s.Select(v => State(g, v, 2, 1)).ToArray()];
+            // Both directions as Scans, each sequence in input order (Keras flips the backward one back).
+            static string[]? Names(OnnxValue[] v) => v.Length > 0 ? v.Select(i => i.Name).ToArray() : null;
+            var (sf, stf) = ScanRecurrent(c, l.ForwardLayer, c.Input.Name, mask, Names(initialForward), inputOrder: true,
+                zeroOutputForMask: l.ForwardLayer.ZeroOutputForMask && l.ReturnSequences);
+            var (sb, stb) = ScanRecurrent(c, l.BackwardLayer, c.Input.Name, mask, Names(initialBackward), inputOrder: true,
+                zeroOutputForMask: l.BackwardLayer.ZeroOutputForMask && l.ReturnSequences);
+            ys = l.ReturnSequences ? [sf, sb] : [stf[0], stb[0]];
+            states = [stf, stb];
         }
-        else
-        {
-            // Two nodes, each layer in its own direction; both sequences come back in input order.
-            var (yf, sf) = EmitRecurrent(g, x, [forward], l.ForwardLayer.GoBackwards ? "reverse" : "forward", InitialStates(g, initialForward, forward.StateCount, 1));
-            var (yb, sb) = EmitRecurrent(g, x, [backward], l.BackwardLayer.GoBackwards ? "reverse" : "forward", InitialStates(g, initialBackward, backward.StateCount, 1));
-            ys = l.ReturnSequences ? [Sequence(g, yf, 1, 0, false), Sequence(g, yb, 1, 0, false)] : [State(g, sf[0], 1, 0), State(g, sb[0], 1, 0)];
-            states = [sf.Select(v => State(g, v, 1, 0)).ToArray(), sb.Select(v => State(g, v, 1, 0)).ToArray()];
-        }
+        else (ys, states) = NativeBidirectional(c, l, initialForward, initialBackward);
+
+        string? outMask = l.ReturnSequences ? mask : null;
         var outputs = new List<OnnxValue>();
         int k = 0;
         switch (l.MergeMode)
         {
-            case "concat": outputs.Add(c.Output(g.Op("Concat", ys, Attr.Int("axis", -1)), k++)); break;
-            case "sum": outputs.Add(c.Output(g.Op("Add", ys), k++)); break;
-            case "ave": outputs.Add(c.Output(g.Op("Mul", [g.Op("Add", ys), g.Scalar(0.5f)]), k++)); break;
-            case "mul": outputs.Add(c.Output(g.Op("Mul", ys), k++)); break;
+            case "concat": outputs.Add(c.Output(g.Op("Concat", ys, Attr.Int("axis", -1)), k++, mask: outMask)); break;
+            case "sum": outputs.Add(c.Output(g.Op("Add", ys), k++, mask: outMask)); break;
+            case "ave": outputs.Add(c.Output(g.Op("Mul", [g.Op("Add", ys), g.Scalar(0.5f)]), k++, mask: outMask)); break;
+            case "mul": outputs.Add(c.Output(g.Op("Mul", ys), k++, mask: outMask)); break;
             default:
-                outputs.Add(c.Output(ys[0], k++));
-                outputs.Add(c.Output(ys[1], k++));
+                outputs.Add(c.Output(ys[0], k++, mask: outMask));
+                outputs.Add(c.Output(ys[1], k++, mask: outMask));
                 break;
         }
         if (l.ReturnState)
             foreach (var s in states[0].Concat(states[1])) outputs.Add(c.Output(s, k++));
         return [.. outputs];
+    }
+
+    /// <summary>Bidirectional with ONNX's operators: one "bidirectional" node when the two layers are of one kind
+    /// (direction 0 forward, 1 reverse), else a node per layer in its own direction.</summary>
+    private static (string[] Outputs, string[][] States) NativeBidirectional(ConversionContext c, Bidirectional l, OnnxValue[] initialForward, OnnxValue[] initialBackward)
+    {
+        var g = c.Graph;
+        var forward = Spec(c, l.ForwardLayer);
+        var backward = Spec(c, l.BackwardLayer);
+        var x = g.Transpose(c.Input.Name, [1, 0, 2]);
+        if (forward.Op == backward.Op && forward.Units == backward.Units && forward.LinearBeforeReset == backward.LinearBeforeReset && !l.ForwardLayer.GoBackwards)
+        {
+            var (y, s) = EmitRecurrent(g, x, [forward, backward], "bidirectional", InitialStates(g, [.. initialForward, .. initialBackward], forward.StateCount, 2));
+            string[] ys = l.ReturnSequences ? [Sequence(g, y, 2, 0, false), Sequence(g, y, 2, 1, false)] : [State(g, s[0], 2, 0), State(g, s[0], 2, 1)];
+            return (ys, [s.Select(v => State(g, v, 2, 0)).ToArray(), s.Select(v => State(g, v, 2, 1)).ToArray()]);
+        }
+        // Both sequences come back in input order, as Keras gives them to the merge.
+        var (yf, sf) = EmitRecurrent(g, x, [forward], l.ForwardLayer.GoBackwards ? "reverse" : "forward", InitialStates(g, initialForward, forward.StateCount, 1));
+        var (yb, sb) = EmitRecurrent(g, x, [backward], l.BackwardLayer.GoBackwards ? "reverse" : "forward", InitialStates(g, initialBackward, backward.StateCount, 1));
+        string[] outs = l.ReturnSequences ? [Sequence(g, yf, 1, 0, false), Sequence(g, yb, 1, 0, false)] : [State(g, sf[0], 1, 0), State(g, sb[0], 1, 0)];
+        return (outs, [sf.Select(v => State(g, v, 1, 0)).ToArray(), sb.Select(v => State(g, v, 1, 0)).ToArray()]);
     }
 
     /// <summary>The wrapped layer applied to (batch·steps, ...) and the result unfolded to (batch, steps, ...).</summary>
@@ -271,7 +301,157 @@ internal static partial class LayerConverters
         var x = c.Input.Name;
         var differs = g.Op("Cast", g.Op("Not", g.Op("Equal", [x, g.Scalar(l.MaskValue)])), Attr.Int("to", 1));
         var any = g.Reduce("ReduceMax", differs, [c.Input.Rank - 1], keepDims: true);
-        var keep = g.Op("Cast", g.Op("Greater", [any, g.Scalar(0)]), Attr.Int("to", 1));
-        return [c.Output(g.Op("Mul", [x, keep]), masked: true)];
+        var keep = g.Op("Greater", [any, g.Scalar(0)]);
+        c.SetsMasks = true;
+        var mask = g.Op("Squeeze", [keep, g.Int64s(c.Input.Rank - 1)]);
+        return [c.Output(g.Op("Mul", [x, g.Op("Cast", keep, Attr.Int("to", 1))]), mask: mask)];
+    }
+}
+
+/// <summary>Keras's recurrence written out step by step in an ONNX Scan, for what the RNN/LSTM/GRU operators
+/// cannot do: masks (a masked step keeps the previous states, as Keras does, wherever it falls in the
+/// sequence) and activations outside the operators' list.</summary>
+internal static partial class LayerConverters
+{
+    /// <summary>Whether the ONNX recurrent operator can run <paramref name="layer"/> as Keras does.</summary>
+    private static bool NativeActivations(RNN layer)
+    {
+        static bool Ok(Func<Tensor, Tensor> f) => Activations.NameOf(f) is "sigmoid" or "tanh" or "relu" or "softsign" or "softplus" or "linear" or "hard_sigmoid" or "elu";
+        return layer.Cell switch
+        {
+            LSTMCell l => Ok(l.Activation) && Ok(l.RecurrentActivation),
+            GRUCell gr => Ok(gr.Activation) && Ok(gr.RecurrentActivation),
+            SimpleRNNCell s => Ok(s.Activation),
+            _ => true,
+        };
+    }
+
+    private static string StepActivation(ConversionContext c, GraphBuilder b, Func<Tensor, Tensor> f, string x)
+    {
+        string? name = Activations.NameOf(f);
+        if (name == "linear") return x;
+        if (name is not null && Elementwise.Contains(name)) return ElementwiseActivation(b, name, x);
+        throw c.Unsupported($"the activation '{name ?? f.Method.Name}' of its cell has no elementwise ONNX form.");
+    }
+
+    /// <summary>Runs <paramref name="layer"/> over batch-major <paramref name="x"/> (batch, steps, features) with a
+    /// Scan over the step axis. The input projection x·kernel + bias is computed for all steps before the loop, as
+    /// the layer does. Returns the per-step outputs (batch, steps, units) — in processing order, or in input order
+    /// when <paramref name="inputOrder"/> (Bidirectional's backward layer) — and the final states (batch, units).</summary>
+    private static (string Sequence, string[] States) ScanRecurrent(ConversionContext c, RNN layer, string x, string? mask,
+        IReadOnlyList<string>? initialStates, bool inputOrder, bool zeroOutputForMask)
+    {
+        var g = c.Graph;
+        if (layer.Cell is not DropoutRNNCell cell || cell is not (LSTMCell or GRUCell or SimpleRNNCell))
+            throw c.Unsupported($"its cell '{layer.Cell.Name}' ({layer.Cell.ClassName}) is not an LSTM, GRU or SimpleRNN cell.");
+        int u = cell.Units, input = cell.Kernel.Shape[0];
+        int gates = cell.Kernel.Shape[1] / u;
+        int stateCount = cell is LSTMCell ? 2 : 1;
+        var gru = cell as GRUCell;
+
+        // The projection of every step at once: (batch, steps, gates·units).
+        var projected = g.Op("MatMul", [x, g.Constant(ConversionContext.Data(cell.Kernel), [input, gates * u], "kernel")]);
+        float[]? bias = cell.Bias is { } bv ? ConversionContext.Data(bv) : null;
+        float[]? recurrentBias = null;
+        if (bias is not null)
+        {
+            if (gru is { ResetAfter: true })
+            {
+                recurrentBias = bias[(3 * u)..];
+                bias = bias[..(3 * u)];
+            }
+            projected = g.Op("Add", [projected, g.Constant(bias, [gates * u], "bias")]);
+        }
+        var recurrentKernel = ConversionContext.Data(cell.RecurrentKernel);
+
+        var states = initialStates?.ToArray() ?? Enumerable.Range(0, stateCount).Select(_ =>
+            g.Op("ConstantOfShape", g.Op("Concat", [g.Op("Shape", x, Attr.Int("start", 0), Attr.Int("end", 1)), g.Int64s(u)], Attr.Int("axis", 0)))).ToArray();
+        var scanInputs = new List<string> { projected };
+        if (mask is not null) scanInputs.Add(g.Op("Unsqueeze", [mask, g.Int64s(2)]));
+
+        // The step: states and this step's projection (and mask) in, new states and the output out.
+        var b = g.Subgraph();
+        var prev = Enumerable.Range(0, stateCount).Select(i => b.Unique($"{c.Layer.Name}/step/state{i}_in")).ToArray();
+        var pt = b.Unique($"{c.Layer.Name}/step/projected");
+        var mt = mask is null ? null : b.Unique($"{c.Layer.Name}/step/mask");
+        string Rec(string v) => StepActivation(c, b, cell switch { LSTMCell l => l.RecurrentActivation, GRUCell gc => gc.RecurrentActivation, _ => cell.Activation }, v);
+        string Act(string v) => StepActivation(c, b, cell.Activation, v);
+        void Split(string v, int parts, out string[] pieces) =>
+            pieces = b.AddNode("Split", [v, b.Int64s(Enumerable.Repeat(u, parts))], parts, Attr.Int("axis", 1));
+        var next = new string[stateCount];
+        switch (cell)
+        {
+            case LSTMCell:
+            {
+                var z = b.Op("Add", [pt, b.Op("MatMul", [prev[0], g.Constant(recurrentKernel, [u, 4 * u], "recurrent_kernel")])]);
+                Split(z, 4, out var p);
+                var i = Rec(p[0]);
+                var f = Rec(p[1]);
+                var cand = Act(p[2]);
+                var o = Rec(p[3]);
+                next[1] = b.Op("Add", [b.Op("Mul", [f, prev[1]]), b.Op("Mul", [i, cand])]);
+                next[0] = b.Op("Mul", [o, Act(next[1])]);
+                break;
+            }
+            case GRUCell gc when gc.ResetAfter:
+            {
+                var inner = b.Op("MatMul", [prev[0], g.Constant(recurrentKernel, [u, 3 * u], "recurrent_kernel")]);
+                if (recurrentBias is not null) inner = b.Op("Add", [inner, g.Constant(recurrentBias, [3 * u], "recurrent_bias")]);
+                Split(pt, 3, out var p);
+                Split(inner, 3, out var q);
+                var z = Rec(b.Op("Add", [p[0], q[0]]));
+                var r = Rec(b.Op("Add", [p[1], q[1]]));
+                var hh = Act(b.Op("Add", [p[2], b.Op("Mul", [r, q[2]])]));
+                next[0] = b.Op("Add", [hh, b.Op("Mul", [z, b.Op("Sub", [prev[0], hh])])]);
+                break;
+            }
+            case GRUCell:
+            {
+                var zrKernel = new float[u * 2 * u];
+                var hKernel = new float[u * u];
+                for (int row = 0; row < u; row++)
+                {
+                    Array.Copy(recurrentKernel, row * 3 * u, zrKernel, row * 2 * u, 2 * u);
+                    Array.Copy(recurrentKernel, row * 3 * u + 2 * u, hKernel, row * u, u);
+                }
+                Split(pt, 3, out var p);
+                var zr = b.Op("MatMul", [prev[0], g.Constant(zrKernel, [u, 2 * u], "recurrent_kernel_zr")]);
+                Split(zr, 2, out var q);
+                var z = Rec(b.Op("Add", [p[0], q[0]]));
+                var r = Rec(b.Op("Add", [p[1], q[1]]));
+                var rh = b.Op("MatMul", [b.Op("Mul", [r, prev[0]]), g.Constant(hKernel, [u, u], "recurrent_kernel_h")]);
+                var hh = Act(b.Op("Add", [p[2], rh]));
+                next[0] = b.Op("Add", [hh, b.Op("Mul", [z, b.Op("Sub", [prev[0], hh])])]);
+                break;
+            }
+            default:
+                next[0] = Act(b.Op("Add", [pt, b.Op("MatMul", [prev[0], g.Constant(recurrentKernel, [u, u], "recurrent_kernel")])]));
+                break;
+        }
+        string output = next[0];
+        if (mt is not null)
+        {
+            // A masked step keeps the states; its output is the kept state, or zeros (zero_output_for_mask).
+            var fresh = next[0];
+            for (int i = 0; i < stateCount; i++) next[i] = b.Op("Where", [mt, next[i], prev[i]]);
+            output = zeroOutputForMask ? b.Op("Where", [mt, fresh, b.Scalar(0)]) : next[0];
+        }
+        var outNames = next.Select(n => b.Op("Identity", n)).Append(b.Op("Identity", output)).ToArray();
+        long?[] stateDims = [null, u];
+        var bodyInputs = prev.Select(n => GraphBuilder.ValueInfo(n, 1, stateDims, "d"))
+            .Append(GraphBuilder.ValueInfo(pt, 1, [null, gates * u], "d"));
+        if (mt is not null) bodyInputs = bodyInputs.Append(GraphBuilder.ValueInfo(mt, 9, [null, 1], "d"));
+        var body = b.ToGraph($"{c.Layer.Name}_step", bodyInputs, outNames.Select(n => GraphBuilder.ValueInfo(n, 1, stateDims, "d")));
+
+        int scans = scanInputs.Count;
+        bool reverse = layer.GoBackwards;
+        var outs = g.AddNode("Scan", [.. states, .. scanInputs], stateCount + 1,
+            Attr.Graph("body", body),
+            Attr.Int("num_scan_inputs", scans),
+            Attr.Ints("scan_input_axes", Enumerable.Repeat(1, scans)),
+            Attr.Ints("scan_input_directions", Enumerable.Repeat(reverse ? 1 : 0, scans)),
+            Attr.Ints("scan_output_axes", [1]),
+            Attr.Ints("scan_output_directions", [reverse && inputOrder ? 1 : 0]));
+        return (outs[^1], outs[..^1]);
     }
 }

@@ -129,4 +129,69 @@ public class OnnxRecurrentExportTests
         for (int j = 0; j < 3; j++) data[3 + j] = 0.5f; // one fully masked step
         MatchesPredict(model, [Tensor.FromArray(data, 2, 4, 3)]);
     }
+
+    private static Tensor Tokens(int seed, int batch, int steps, int vocabulary)
+    {
+        // Padding (0) at the end, at the start and in the middle of rows: a masked step keeps the state wherever it is.
+        var rng = new Random(seed);
+        var ids = new int[batch * steps];
+        for (int i = 0; i < ids.Length; i++) ids[i] = 1 + rng.Next(vocabulary - 1);
+        for (int t = steps - 3; t < steps; t++) ids[t] = 0;
+        if (batch > 1) ids[steps] = ids[steps + 1] = 0;
+        if (batch > 2) ids[2 * steps + steps / 2] = 0;
+        return Tensor.FromArray(ids, batch, steps);
+    }
+
+    [OnnxFact]
+    public void MaskedLstmFromEmbeddingMaskZero()
+    {
+        var ids = Keras.Input([7], dtype: DType.Int32, name: "tokens");
+        var e = new Embedding(15, 5, maskZero: true).Apply(ids);
+        var last = new LSTM(6).Apply(e);
+        var model = new Model(ids, new Dense(2, name: "head").Apply(last), name: "masked_lstm");
+        RandomizeBiases(model);
+        MatchesPredict(model, [Tokens(41, 3, 7, 15)]);
+    }
+
+    [OnnxFact]
+    public void MaskedSequencesThroughBidirectionalGruAndBackwardLayers()
+    {
+        var ids = Keras.Input([6], dtype: DType.Int32, name: "tokens");
+        var e = new Embedding(12, 4, maskZero: true).Apply(ids);
+        var bi = new Bidirectional(new GRU(3, returnSequences: true)).Apply(e);
+        var backward = new LSTM(3, returnSequences: true, goBackwards: true).Apply(bi);
+        var states = new GRU(2, resetAfter: false, returnState: true).ApplyMulti(backward);
+        var simple = new SimpleRNN(3, returnSequences: true, zeroOutputForMask: true).Apply(e);
+        var biLast = new Bidirectional(new SimpleRNN(2), mergeMode: "sum").Apply(e);
+        var model = new Model([ids], [bi, backward, states[0], states[1], simple, biLast], name: "masked_rnns");
+        RandomizeBiases(model);
+        MatchesPredict(model, [Tokens(42, 3, 6, 12)]);
+    }
+
+    [OnnxFact]
+    public void MaskingLayerBeforeAnRnn()
+    {
+        var x = Keras.Input([5, 3], name: "x");
+        var y = new SimpleRNN(4, returnSequences: true).Apply(new Masking().Apply(x));
+        var model = new Model(x, y, name: "masking_rnn");
+        var data = Normal(43, 2, 5, 3).ToArray();
+        for (int j = 0; j < 3; j++) data[3 * 3 + j] = 0f;      // sample 0, step 3
+        for (int j = 0; j < 3; j++) data[15 + j] = 0f;         // sample 1, step 0
+        MatchesPredict(model, [Tensor.FromArray(data, 2, 5, 3)]);
+    }
+
+    [OnnxFact]
+    public void ActivationsOutsideTheOnnxOperatorsRunInAScan()
+    {
+        var x = Keras.Input([4, 3], name: "x");
+        var outputs = new List<KerasTensor>
+        {
+            new LSTM(3, activation: "gelu", recurrentActivation: "silu", returnSequences: true).Apply(x),
+            new GRU(3, activation: "swish", goBackwards: true).Apply(x),
+            new Bidirectional(new SimpleRNN(2, activation: "selu")).Apply(x),
+        };
+        var model = new Model([x], outputs, name: "scan_activations");
+        RandomizeBiases(model);
+        MatchesPredict(model, [Normal(44, 2, 4, 3)]);
+    }
 }
