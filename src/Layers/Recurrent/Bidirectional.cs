@@ -135,6 +135,14 @@ public sealed class Bidirectional : Layer
         return outputs[0];
     }
 
+    /// <summary>Several inputs (see the multi-output call); returns the first output.</summary>
+    public override Tensor Call(ReadOnlySpan<Tensor> inputs, bool training = false)
+    {
+        var outputs = new Tensor[OutputCount];
+        Call(inputs, outputs, training);
+        return outputs[0];
+    }
+
     /// <inheritdoc/>
     public override void Call(ReadOnlySpan<Tensor> inputs, Span<Tensor> outputs, bool training) =>
         Run(inputs[0], default, inputs[1..], training, outputs);

@@ -160,6 +160,14 @@ public class RNN : Layer
         return outputs[0];
     }
 
+    /// <summary>Several inputs (see the multi-output call); returns the first output.</summary>
+    public override Tensor Call(ReadOnlySpan<Tensor> inputs, bool training = false)
+    {
+        var outputs = new Tensor[OutputCount];
+        Call(inputs, outputs, training);
+        return outputs[0];
+    }
+
     /// <summary>[sequence, initial states...] to [output, final states...].</summary>
     public override void Call(ReadOnlySpan<Tensor> inputs, Span<Tensor> outputs, bool training)
     {
