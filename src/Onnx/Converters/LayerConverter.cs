@@ -54,14 +54,6 @@ internal sealed class ConversionContext
     /// <summary>The error for something this layer does that ONNX export cannot express.</summary>
     public NotSupportedException Unsupported(string reason) => LayerConverters.Unsupported(Layer, reason);
 
-    /// <summary>Fails when an input carries a Keras mask, which this layer would apply and the graph cannot.</summary>
-    public void RejectMasks()
-    {
-        if (Inputs.Any(i => i.Mask is not null))
-            throw Unsupported("its input carries a mask (from Embedding(mask_zero=True)), which the layer applies in Keras " +
-                "but the exported graph cannot; use mask_zero=False to export.");
-    }
-
     /// <summary>The float weights of a variable as a flat array.</summary>
     public static float[] Data(Variable v) => v.Value.ToArray<float>();
 }

@@ -17,6 +17,7 @@ internal static partial class LayerConverters
         RegisterNormalization(r);
         RegisterConvolutional(r);
         RegisterRecurrent(r);
+        RegisterAttention(r);
         return r;
     }
 
