@@ -17,6 +17,7 @@ internal sealed class GraphBuilder
     private readonly Dictionary<string, (string Source, int[] Perm)> _transposeOf = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _transposeCache = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _constantCache;
+    private readonly Dictionary<int, List<TensorProto>> _tensorsByHash;
 
     public GraphBuilder(int opset)
     {
@@ -24,6 +25,7 @@ internal sealed class GraphBuilder
         _initializers = [];
         _names = new HashSet<string>(StringComparer.Ordinal);
         _constantCache = new Dictionary<string, string>(StringComparer.Ordinal);
+        _tensorsByHash = [];
     }
 
     private GraphBuilder(GraphBuilder parent)
@@ -35,6 +37,7 @@ internal sealed class GraphBuilder
         _initializers = parent._initializers;
         _names = parent._names;
         _constantCache = parent._constantCache;
+        _tensorsByHash = parent._tensorsByHash;
     }
 
     /// <summary>A builder for the body of a control-flow node (Scan): its own nodes, the outer graph's names and
@@ -137,16 +140,26 @@ internal sealed class GraphBuilder
 
     // ----- constants -----
 
-    /// <summary>A float initializer of <paramref name="dims"/> holding <paramref name="data"/> (row-major).</summary>
+    /// <summary>A float initializer of <paramref name="dims"/> holding <paramref name="data"/> (row-major). Equal
+    /// tensors are stored once: a layer applied at several places of the graph (a shared embedding) keeps one
+    /// copy of its weights.</summary>
     public string Constant(ReadOnlySpan<float> data, ReadOnlySpan<long> dims, string hint)
     {
         long size = 1;
         foreach (long d in dims) size *= d;
         if (size != data.Length) throw new ArgumentException($"A constant of shape [{string.Join(", ", dims.ToArray())}] needs {size} values; got {data.Length}.");
-        var t = new TensorProto { Name = Unique(Scoped(hint)), DataType = (int)TensorProto.Types.DataType.Float };
+        var raw = LittleEndianBytes(data);
+        var hash = new HashCode();
+        foreach (long d in dims) hash.Add(d);
+        hash.AddBytes(raw.Span);
+        int key = hash.ToHashCode();
+        if (!_tensorsByHash.TryGetValue(key, out var same)) _tensorsByHash[key] = same = [];
+        foreach (var existing in same)
+            if (existing.Dims.SequenceEqual(dims.ToArray()) && existing.RawData.Span.SequenceEqual(raw.Span)) return existing.Name;
+        var t = new TensorProto { Name = Unique(Scoped(hint)), DataType = (int)TensorProto.Types.DataType.Float, RawData = raw };
         t.Dims.AddRange(dims.ToArray());
-        t.RawData = LittleEndianBytes(data);
         _initializers.Add(t);
+        same.Add(t);
         return t.Name;
     }
 

@@ -173,10 +173,11 @@ internal sealed class ModelExporter
         }
         var converter = LayerConverters.For(layer);
         var outputShapes = layer.ComputeOutputShapes(inputs.Select(i => i.Shape).ToArray());
+        string scope = _graph.Scope;
         _graph.Scope = layer.Name;
-        var context = new ConversionContext(layer, inputs, outputShapes, _graph);
+        var context = new ConversionContext(layer, inputs, outputShapes, _graph, ConvertLayer);
         var outs = converter(context);
-        _graph.Scope = "";
+        _graph.Scope = scope;
         if (context.SetsMasks) return outs;
         // As Layer.ComputeMasks: a single input's mask passes through a layer that supports masking; otherwise none.
         string? mask = inputs.Length == 1 && layer.SupportsMasking ? inputs[0].Mask : null;

@@ -22,13 +22,17 @@ internal delegate OnnxValue[] LayerConverter(ConversionContext context);
 /// and the graph being built.</summary>
 internal sealed class ConversionContext
 {
-    public ConversionContext(Layer layer, OnnxValue[] inputs, Shape[] outputShapes, GraphBuilder graph)
+    public ConversionContext(Layer layer, OnnxValue[] inputs, Shape[] outputShapes, GraphBuilder graph, Func<Layer, OnnxValue[], OnnxValue[]> convertSublayer)
     {
         Layer = layer;
         Inputs = inputs;
         OutputShapes = outputShapes;
         Graph = graph;
+        ConvertSublayer = convertSublayer;
     }
+
+    /// <summary>Converts a layer a wrapper applies (TimeDistributed's), nested models included.</summary>
+    public Func<Layer, OnnxValue[], OnnxValue[]> ConvertSublayer { get; }
 
     public Layer Layer { get; }
 

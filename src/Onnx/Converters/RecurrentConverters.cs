@@ -284,9 +284,7 @@ internal static partial class LayerConverters
         var foldDims = new List<(int Size, int FromAxis)> { (-1, -1) };
         for (int i = 2; i < s.Rank; i++) foldDims.Add((s[i], i));
         var folded = g.Op("Reshape", [c.Input.Name, ShapeOf(g, c.Input.Name, foldDims, sameTensor: false)]);
-        var innerOutShapes = inner.ComputeOutputShapes([innerShape]);
-        var converter = For(inner);
-        var y = converter(new ConversionContext(inner, [new OnnxValue(folded, innerShape, c.Input.DType)], innerOutShapes, g))[0];
+        var y = c.ConvertSublayer(inner, [new OnnxValue(folded, innerShape, c.Input.DType)])[0];
         var outShape = c.OutputShapes[0];
         var unfoldDims = new List<(int Size, int FromAxis)> { (s[0], 0), (s[1], 1) };
         for (int i = 2; i < outShape.Rank; i++) unfoldDims.Add((outShape[i], -1));

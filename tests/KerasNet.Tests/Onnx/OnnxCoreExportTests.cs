@@ -169,6 +169,11 @@ public class OnnxCoreExportTests
         var outer = new Model(input, new Dense(2, activation: "sigmoid", name: "head").Apply(z), name: "outer");
         var r = MatchesPredict(outer, [Normal(13, 4, 6)]);
         Assert.Equal(["head"], r.OutputNames);
+
+        // A model inside TimeDistributed runs on every step.
+        var steps = Keras.Input([3, 6], name: "steps");
+        var perStep = new Sequential([new InputLayer([6]), new Dense(4, activation: "tanh"), new Dense(2)], name: "per_step");
+        MatchesPredict(new Model(steps, new TimeDistributed(perStep).Apply(steps), name: "time_distributed_model"), [Normal(16, 2, 3, 6)]);
     }
 
     [OnnxFact]

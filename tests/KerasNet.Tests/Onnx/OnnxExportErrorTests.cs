@@ -92,4 +92,19 @@ public class OnnxExportErrorTests
         Assert.Equal(2L, output.Type.TensorType.Shape.Dim[1].DimValue);
         Assert.Equal(["Reshape", "Gemm"], proto.Graph.Node.Select(n => n.OpType));
     }
+
+    [Fact]
+    public void ASharedLayerStoresItsWeightsOnce()
+    {
+        var a = Keras.Input([5], dtype: DType.Int32, name: "a");
+        var b = Keras.Input([5], dtype: DType.Int32, name: "b");
+        var embedding = new Embedding(30, 4);
+        var dense = new Dense(3);
+        var ya = dense.Apply(new Flatten().Apply(embedding.Apply(a)));
+        var yb = dense.Apply(new Flatten().Apply(embedding.Apply(b)));
+        var proto = ModelProto.Parser.ParseFrom(new Model([a, b], [new Add().Apply(ya, yb)]).ToOnnx());
+        Assert.Single(proto.Graph.Initializer, t => t.Dims.SequenceEqual([30L, 4L]));
+        Assert.Single(proto.Graph.Initializer, t => t.Dims.SequenceEqual([20L, 3L]));
+        Assert.Equal(2, proto.Graph.Node.Count(n => n.OpType == "Gather"));
+    }
 }
