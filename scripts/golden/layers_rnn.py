@@ -347,6 +347,44 @@ def attention_cases():
     add("mha_self_mask_causal", [f32((b, t, d)), sm], weights(d, d, d, 2, 3, 3, d),
         lambda i, w: [mha(i[0], i[0], i[0], w, 2, 3, 3,
                           mask=i[1][:, :, None] & i[1][:, None, :] & causal.expand(b, t, t))[0]])
+
+    # keras.layers.Attention (Luong style): weights [scale] with use_scale, then [concat_score_weight] with "concat".
+    def luong(q, v, k, scale=None, concat_w=None, q_mask=None, v_mask=None, causal=False):
+        if concat_w is None:
+            scores = q @ k.transpose(1, 2)
+            if scale is not None:
+                scores = scores * scale
+        else:
+            z = q[:, :, None, :] + k[:, None, :, :]
+            if scale is not None:
+                z = scale * z
+            scores = concat_w * torch.tanh(z).sum(-1)
+        mask = None
+        if v_mask is not None:
+            mask = v_mask[:, None, :]
+        if causal:
+            c = torch.tril(torch.ones(scores.shape[1], scores.shape[2], dtype=torch.bool))[None]
+            mask = c if mask is None else mask & c
+        if mask is not None:
+            scores = scores - 1e9 * (~mask).to(scores.dtype)
+        w = torch.softmax(scores, -1)
+        result = w @ v
+        if q_mask is not None:
+            result = result * q_mask[..., None].to(result.dtype)
+        return [result, w]
+
+    def scalar(v):
+        return torch.tensor(float(np.float32(v)))
+
+    add("attention_dot", [f32((2, 3, 4)), f32((2, 5, 4))], [], lambda i, w: luong(i[0], i[1], i[1])[:1])
+    qm2 = torch.tensor([[True, False, True], [True, True, True]])
+    vm2 = torch.tensor([[True, True, False, True, False], [False, True, True, True, True]])
+    add("attention_dot_scale_key_masks", [f32((2, 3, 4)), f32((2, 5, 6)), f32((2, 5, 4)), qm2, vm2], [scalar(0.8)],
+        lambda i, w: luong(i[0], i[1], i[2], scale=w[0], q_mask=i[3], v_mask=i[4]))
+    add("attention_concat_scale_causal", [f32((2, 4, 3)), f32((2, 4, 3))], [scalar(0.7), scalar(1.3)],
+        lambda i, w: luong(i[0], i[1], i[1], scale=w[0], concat_w=w[1], causal=True))
+    add("attention_concat", [f32((2, 3, 3)), f32((2, 4, 3))], [scalar(0.9)],
+        lambda i, w: luong(i[0], i[1], i[1], concat_w=w[0])[:1])
     return out
 
 

@@ -435,7 +435,7 @@ public sealed class MultiHeadAttention : Layer
         c["num_heads"] = NumHeads;
         c["key_dim"] = KeyDim;
         c["value_dim"] = ValueDim;
-        c["dropout"] = (double)Dropout;
+        c["dropout"] = Dropout;
         c["use_bias"] = UseBias;
         c["output_shape"] = LayerArgs.IntList(_outputShape);
         c["attention_axes"] = LayerArgs.IntList(_attentionAxes);

@@ -52,7 +52,7 @@ public sealed class Masking : Layer
     public override JsonObject GetConfig()
     {
         var c = base.GetConfig();
-        c["mask_value"] = (double)MaskValue;
+        c["mask_value"] = MaskValue;
         return c;
     }
 

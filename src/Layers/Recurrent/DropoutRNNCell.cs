@@ -217,8 +217,8 @@ public abstract class DropoutRNNCell : RNNCell
         c["kernel_constraint"] = LayerArgs.Serialize(KernelConstraint, "keras.constraints");
         c["recurrent_constraint"] = LayerArgs.Serialize(RecurrentConstraint, "keras.constraints");
         c["bias_constraint"] = LayerArgs.Serialize(BiasConstraint, "keras.constraints");
-        c["dropout"] = (double)Dropout;
-        c["recurrent_dropout"] = (double)RecurrentDropout;
+        c["dropout"] = Dropout;
+        c["recurrent_dropout"] = RecurrentDropout;
         WriteTrailingArguments(c);
     }
 

@@ -1,10 +1,11 @@
 using KerasNet.Layers;
+using KerasNet.Models;
 using KerasNet.Tests.Layers.Recurrent;
 using Xunit;
 
 namespace KerasNet.Tests.Layers.Attention;
 
-/// <summary>MultiHeadAttention against the independent float64 reference of scripts/golden/layers_rnn.py
+/// <summary>MultiHeadAttention and Attention against the independent float64 reference of scripts/golden/layers_rnn.py
 /// (section "attention"): outputs, attention scores and gradients with respect to inputs and every weight, at
 /// 1e-5 relative with a 1e-5 absolute floor.</summary>
 /// <remarks>The absolute floor is 1e-5 rather than 1e-6 because some gradients here are sums of O(1) terms that
@@ -16,11 +17,24 @@ public class GoldenAttentionTests
 
     public static IEnumerable<object[]> Cases() => RnnGolden.Names("attention");
 
-    private static (MultiHeadAttention Layer, Func<Tensor[], Tensor[]> Run) For(string name)
+    private static (Layer Layer, Func<Tensor[], Tensor[]> Run) For(string name)
     {
         MultiHeadAttention l;
+        KerasNet.Layers.Attention a;
         switch (name)
         {
+            case "attention_dot":
+                a = new KerasNet.Layers.Attention();
+                return (a, i => [a.Attend(i[0], i[1]).Output]);
+            case "attention_dot_scale_key_masks":
+                a = new KerasNet.Layers.Attention(useScale: true);
+                return (a, i => { var (o, s) = a.Attend(i[0], i[1], key: i[2], queryMask: i[3], valueMask: i[4]); return [o, s]; });
+            case "attention_concat_scale_causal":
+                a = new KerasNet.Layers.Attention(useScale: true, scoreMode: "concat");
+                return (a, i => { var (o, s) = a.Attend(i[0], i[1], useCausalMask: true); return [o, s]; });
+            case "attention_concat":
+                a = new KerasNet.Layers.Attention(scoreMode: "concat");
+                return (a, i => [a.Attend(i[0], i[1]).Output]);
             case "mha_self":
                 l = new MultiHeadAttention(2, 3);
                 return (l, i => [l.Attend(i[0], i[0]).Output]);

@@ -322,6 +322,30 @@ public class RecurrentBehaviourTests
     }
 
     [Fact]
+    public void SequenceOutputMaskKeepsPaddedStepsOutOfTheLoss()
+    {
+        var model = new Sequential([
+            new InputLayer(shape: [5], dtype: DType.Int32),
+            new Embedding(8, 4, maskZero: true),
+            new LSTM(3, returnSequences: true),
+            new TimeDistributed(new Dense(2)),
+        ]);
+        model.Compile("sgd", "mse");
+        var tokens = new int[,] { { 1, 2, 3, 0, 0 }, { 4, 5, 6, 7, 1 } };
+        var y = new float[2, 5, 2];
+        var rng = new Random(4);
+        for (int i = 0; i < 2; i++) for (int t = 0; t < 5; t++) for (int k = 0; k < 2; k++) y[i, t, k] = (float)rng.NextDouble();
+        float before = model.Evaluate(tokens, y, verbose: 0)[0];
+        // Targets at the padded steps do not matter.
+        y[0, 3, 0] = 100f;
+        y[0, 4, 1] = -100f;
+        Assert.Equal(before, model.Evaluate(tokens, y, verbose: 0)[0], 5);
+        // Targets at real steps do.
+        y[0, 2, 0] = 100f;
+        Assert.NotEqual(before, model.Evaluate(tokens, y, verbose: 0)[0], 3);
+    }
+
+    [Fact]
     public void MaskedSequenceModelTrains()
     {
         Keras.SetRandomSeed(5);

@@ -29,6 +29,7 @@ public class RecurrentConfigTests
         ["gru", $$"""{"name": "g", "trainable": true, "dtype": {{DType}}, {{RnnBase}}, "units": 4, "activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": true, "kernel_initializer": {{Glorot}}, "recurrent_initializer": {{Orthogonal}}, "bias_initializer": {{Zeros}}, {{Common(", \"reset_after\": true, \"seed\": null")}}}"""],
         ["simple_rnn", $$"""{"name": "s", "trainable": true, "dtype": {{DType}}, {{RnnBase}}, "units": 4, "activation": "tanh", "use_bias": true, "kernel_initializer": {{Glorot}}, "recurrent_initializer": {{Orthogonal}}, "bias_initializer": {{Zeros}}, {{Common("")}}}"""],
         ["mha", $$"""{"name": "m", "trainable": true, "dtype": {{DType}}, "num_heads": 2, "key_dim": 8, "value_dim": 8, "dropout": 0.0, "use_bias": true, "output_shape": null, "attention_axes": null, "kernel_initializer": {{Glorot}}, "bias_initializer": {{Zeros}}, "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null, "seed": null}"""],
+        ["attention", $$"""{"name": "at", "trainable": true, "dtype": {{DType}}, "use_scale": true, "score_mode": "concat", "dropout": 0.1}"""],
         ["masking", $$"""{"name": "mk", "trainable": true, "dtype": {{DType}}, "mask_value": 0.0}"""],
         ["time_distributed", $$$"""{"name": "td", "trainable": true, "dtype": {{{DType}}}, "layer": {"module": "keras.layers", "class_name": "Dense", "config": {"name": "d", "trainable": true, "dtype": {{{DType}}}, "units": 3, "activation": "linear", "use_bias": true, "kernel_initializer": {{{Glorot}}}, "bias_initializer": {{{Zeros}}}, "kernel_regularizer": null, "bias_regularizer": null, "kernel_constraint": null, "bias_constraint": null, "quantization_config": null}, "registered_name": null}}"""],
     ];
@@ -40,6 +41,7 @@ public class RecurrentConfigTests
         "simple_rnn" => new SimpleRNN(4, name: "s"),
         "mha" => new MultiHeadAttention(2, 8, name: "m"),
         "masking" => new Masking(name: "mk"),
+        "attention" => new KerasNet.Layers.Attention(useScale: true, scoreMode: "concat", dropout: 0.1f, name: "at"),
         "time_distributed" => new TimeDistributed(new Dense(3, name: "d"), name: "td"),
         _ => throw new ArgumentOutOfRangeException(nameof(which)),
     };
@@ -67,7 +69,7 @@ public class RecurrentConfigTests
         var c = lstm.GetConfig();
         Assert.Equal("relu", c["activation"]!.GetValue<string>());
         Assert.Equal("hard_sigmoid", c["recurrent_activation"]!.GetValue<string>());
-        Assert.Equal(0.25, c["dropout"]!.GetValue<double>());
+        Assert.Equal(0.25f, c["dropout"]!.GetValue<float>());
         Assert.Equal(7L, c["seed"]!.GetValue<long>());
         var back = (LSTM)KerasRegistry.Deserialize<Layer>(JsonNode.Parse(KerasRegistry.Serialize(lstm, "keras.layers").ToJsonString())!);
         Assert.Equal(c.ToJsonString(), back.GetConfig().ToJsonString());

@@ -147,6 +147,19 @@ public class RecurrentErrorTests
     }
 
     [Fact]
+    public void AttentionChecksItsInputs()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new KerasNet.Layers.Attention(scoreMode: "additive"));
+        Assert.Contains("score_mode", e.Message);
+        var at = new KerasNet.Layers.Attention(name: "att");
+        e = Assert.Throws<ArgumentException>(() => at.Attend(Ops.Ones(new Shape(2, 3, 4)), Ops.Ones(new Shape(2, 5, 6))));
+        Assert.Contains("'att'", e.Message);
+        Assert.Contains("must equal the key's", e.Message);
+        e = Assert.Throws<ArgumentException>(() => at.Apply([Ops.Ones(new Shape(2, 3, 4))]));
+        Assert.Contains("length 2 or 3", e.Message);
+    }
+
+    [Fact]
     public void TimeDistributedNeedsATimeAxis()
     {
         var td = new TimeDistributed(new Dense(2), name: "td");

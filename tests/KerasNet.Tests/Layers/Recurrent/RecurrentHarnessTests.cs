@@ -35,6 +35,9 @@ public class RecurrentHarnessTests
         ["mha_cross", new LayerTestCase { Factory = () => new MultiHeadAttention(2, 3, valueDim: 2, outputShape: [4]), InputShapes = [[2, 3, 6], [2, 5, 4]], ExpectedOutputShape = [2, 3, 4], ExpectedTrainableWeights = 8 }],
         ["mha_key_no_bias", new LayerTestCase { Factory = () => new MultiHeadAttention(1, 3, useBias: false), InputShapes = [[2, 3, 6], [2, 5, 4], [2, 5, 2]], ExpectedOutputShape = [2, 3, 6], ExpectedTrainableWeights = 4 }],
         ["mha_dropout", new LayerTestCase { Factory = () => new MultiHeadAttention(2, 2, dropout: 0.5f, seed: 3), InputShape = [2, 3, 4], ExpectedOutputShape = [2, 3, 4], ExpectedTrainableWeights = 8, ExpectTrainingDifference = true }],
+        ["attention_dot", new LayerTestCase { Factory = () => new KerasNet.Layers.Attention(), InputShapes = [[2, 3, 4], [2, 5, 4]], ExpectedOutputShape = [2, 3, 4], ExpectedTrainableWeights = 0 }],
+        ["attention_concat_scale_key", new LayerTestCase { Factory = () => new KerasNet.Layers.Attention(useScale: true, scoreMode: "concat"), InputShapes = [[2, 3, 4], [2, 5, 6], [2, 5, 4]], ExpectedOutputShape = [2, 3, 6], ExpectedTrainableWeights = 2 }],
+        ["attention_dropout", new LayerTestCase { Factory = () => new KerasNet.Layers.Attention(dropout: 0.5f, seed: 4), InputShapes = [[2, 3, 4], [2, 5, 4]], ExpectedOutputShape = [2, 3, 4], ExpectTrainingDifference = true }],
     ];
 
     [Theory]
