@@ -3,13 +3,70 @@ using KerasNet.Models;
 
 namespace KerasNet.Onnx.Converters;
 
-/// <summary>MultiHeadAttention from primitives, as the layer computes it: per-head projections (MatMul with the
+/// <summary>Attention and MultiHeadAttention from primitives, as the layers compute them. MultiHeadAttention: per-head projections (MatMul with the
 /// (features, heads·dim) kernel, Reshape to heads, Transpose), scaled dot products, the combined mask (query,
 /// value and key masks, causal mask, attention_mask) filling -1e9, Softmax over the keys, the weighted values
 /// and the output projection.</summary>
 internal static partial class LayerConverters
 {
-    private static void RegisterAttention(Dictionary<Type, LayerConverter> r) => r[typeof(MultiHeadAttention)] = ConvertMultiHeadAttention;
+    private static void RegisterAttention(Dictionary<Type, LayerConverter> r)
+    {
+        r[typeof(MultiHeadAttention)] = ConvertMultiHeadAttention;
+        r[typeof(Attention)] = ConvertAttention;
+    }
+
+    /// <summary>The causal mask (1, T, S), j ≤ i, for the sequence lengths (axis 1) of <paramref name="queries"/> and
+    /// <paramref name="keys"/>, known only at run time.</summary>
+    private static string CausalMask(GraphBuilder g, string queries, string keys)
+    {
+        string Length(string x) => g.Op("Squeeze", [g.Op("Shape", x, Attr.Int("start", 1), Attr.Int("end", 2)), g.Int64s(0)]);
+        var zero = g.ScalarOf(DType.Int64, 0);
+        var one = g.ScalarOf(DType.Int64, 1);
+        var rows = g.Op("Unsqueeze", [g.Op("Range", [zero, Length(queries), one]), g.Int64s(1)]);
+        var cols = g.Op("Unsqueeze", [g.Op("Range", [zero, Length(keys), one]), g.Int64s(0)]);
+        return g.Op("Unsqueeze", [g.Op("GreaterOrEqual", [rows, cols]), g.Int64s(0)]);
+    }
+
+    /// <summary>keras.layers.Attention: dot (optionally scaled) or concat (tanh) scores, the value mask and causal
+    /// mask subtracting 1e9, Softmax, the weighted values, zeroed at masked queries.</summary>
+    private static OnnxValue[] ConvertAttention(ConversionContext c)
+    {
+        var l = (Attention)c.Layer;
+        var g = c.Graph;
+        var q = c.Inputs[0];
+        var v = c.Inputs[1];
+        var k = c.Inputs.Length > 2 ? c.Inputs[2] : v;
+        var scale = l.Weights.FirstOrDefault(w => w.Name == "scale");
+        string? Scalar(Variable? w) => w is null ? null : g.Constant(ConversionContext.Data(w), Array.Empty<int>(), w.Name);
+        string scores;
+        if (l.ScoreMode == "dot")
+        {
+            scores = g.Op("MatMul", [q.Name, g.Transpose(k.Name, [0, 2, 1])]);
+            if (Scalar(scale) is { } sc) scores = g.Op("Mul", [scores, sc]);
+        }
+        else
+        {
+            var sum = g.Op("Add", [g.Op("Unsqueeze", [q.Name, g.Int64s(2)]), g.Op("Unsqueeze", [k.Name, g.Int64s(1)])]);
+            if (Scalar(scale) is { } sc) sum = g.Op("Mul", [sc, sum]);
+            var weight = Scalar(l.Weights.First(w => w.Name == "concat_score_weight"))!;
+            scores = g.Op("Mul", [weight, g.Reduce("ReduceSum", g.Op("Tanh", sum), [3], keepDims: false)]);
+        }
+        string? mask = v.Mask is { } vm ? g.Op("Unsqueeze", [vm, g.Int64s(1)]) : null;
+        if (l.UseCausalMask)
+        {
+            var causal = CausalMask(g, q.Name, k.Name);
+            mask = mask is null ? causal : g.Op("And", [mask, causal]);
+        }
+        if (mask is not null)
+            scores = g.Op("Sub", [scores, g.Op("Mul", [g.Op("Cast", g.Op("Not", mask), Attr.Int("to", 1)), g.Scalar(1e9f)])]);
+        var weights = g.Op("Softmax", scores, Attr.Int("axis", -1));
+        var result = g.Op("MatMul", [weights, v.Name]);
+        if (q.Mask is { } qm) result = g.Op("Mul", [result, g.Op("Unsqueeze", [g.Op("Cast", qm, Attr.Int("to", 1)), g.Int64s(2)])]);
+        c.SetsMasks = true;
+        var outputs = new List<OnnxValue> { c.Output(result, mask: q.Mask) };
+        if (l.ReturnAttentionScores) outputs.Add(c.Output(weights, 1));
+        return [.. outputs];
+    }
 
     private static Variable? WeightAt(Layer layer, string path) =>
         layer.Weights.FirstOrDefault(w => w.Path.EndsWith("/" + path, StringComparison.Ordinal));
@@ -92,16 +149,7 @@ internal static partial class LayerConverters
         if (query.Mask is { } qm) And(g.Op("Unsqueeze", [Flat2(qm, query.Rank - 1), g.Int64s(2)]));
         if (value.Mask is { } vm) And(g.Op("Unsqueeze", [Flat2(vm, value.Rank - 1), g.Int64s(1)]));
         if (key?.Mask is { } km) And(g.Op("Unsqueeze", [Flat2(km, key.Rank - 1), g.Int64s(1)]));
-        if (l.UseCausalMask)
-        {
-            // j <= i, for sequence lengths known only at run time.
-            string Length(string x) => g.Op("Squeeze", [g.Op("Shape", x, Attr.Int("start", 1), Attr.Int("end", 2)), g.Int64s(0)]);
-            var zero = g.ScalarOf(DType.Int64, 0);
-            var one = g.ScalarOf(DType.Int64, 1);
-            var rows = g.Op("Unsqueeze", [g.Op("Range", [zero, Length(qFlat), one]), g.Int64s(1)]);
-            var cols = g.Op("Unsqueeze", [g.Op("Range", [zero, Length(vFlat), one]), g.Int64s(0)]);
-            And(g.Op("Unsqueeze", [g.Op("GreaterOrEqual", [rows, cols]), g.Int64s(0)]));
-        }
+        if (l.UseCausalMask) And(CausalMask(g, qFlat, vFlat));
         if (attentionMask is not null)
         {
             var am = attentionMask.DType == DType.Bool ? attentionMask.Name : g.Op("Cast", attentionMask.Name, Attr.Int("to", 9));

@@ -79,4 +79,22 @@ public class OnnxAttentionExportTests
         var tokens = Tensor.FromArray(new[] { 3, 1, 4, 1, 0, 0, 0, 2, 7, 1, 8, 2 }, 2, 6);
         MatchesPredict(model, [tokens, Normal(59, 2, 2, 3, 4)]);
     }
+
+    [OnnxFact]
+    public void LuongAttentionScoresMasksAndScale()
+    {
+        var ids = Keras.Input([6], dtype: DType.Int32, name: "tokens");
+        var e = new Embedding(10, 4, maskZero: true).Apply(ids);
+        var dot = new Attention(useScale: true) { UseCausalMask = true }.Apply(e, e);
+        var q = Keras.Input([3, 4], name: "q");
+        var v = Keras.Input([5, 2], name: "v");
+        var k = Keras.Input([5, 4], name: "k");
+        var concat = new Attention(useScale: true, scoreMode: "concat") { ReturnAttentionScores = true }.ApplyMulti(q, v, k);
+        var plain = new Attention().Apply(q, k);
+        var model = new Model([ids, q, v, k], [dot, concat[0], concat[1], plain], name: "luong");
+        // Scale and concat weight away from their initial ones.
+        foreach (var w in model.Layers.OfType<Attention>().SelectMany(l => l.Weights)) w.Assign(Tensor.FromArray<float>([0.7f], Shape.Scalar));
+        var tokens = Tensor.FromArray(new[] { 3, 1, 4, 1, 0, 0, 0, 2, 7, 1, 8, 2 }, 2, 6);
+        MatchesPredict(model, [tokens, Normal(60, 2, 3, 4), Normal(61, 2, 5, 2), Normal(62, 2, 5, 4)]);
+    }
 }
