@@ -23,8 +23,7 @@ public partial class Model
                 "by starting it with an InputLayer (or Keras.Input), or by calling it on a batch of data.");
         var rows = new List<string[]>();
         bool sequentialLike = this is Sequential || !IsGraphNetwork || IsPlainChain();
-        var layers = this is Sequential ? Layers : IsGraphNetwork ? Layers : Layers;
-        foreach (var layer in layers)
+        foreach (var layer in Layers)
         {
             string shape = layer.InboundNodes.Count > 0
                 ? string.Join(", ", layer.InboundNodes[0].Outputs.Select(o => KerasTensor.ShapeText(o.Shape)))
@@ -50,14 +49,14 @@ public partial class Model
         sb.Append("Model: \"").Append(Name).Append("\"\n");
         string Line(char left, char fill, char mid, char right) =>
             left + string.Join(mid, widths.Select(w => new string(fill, w + 2))) + right + "\n";
-        string Row(string[] cells, char sep, bool header) =>
-            sep + string.Join(sep, cells.Select((cell, c) => " " + (c == 2 && !header ? cell.PadLeft(widths[c]) : c == 2 ? cell.PadLeft(widths[c]) : cell.PadRight(widths[c])) + " ")) + sep + "\n";
+        string Row(string[] cells, char sep) =>
+            sep + string.Join(sep, cells.Select((cell, c) => " " + (c == 2 ? cell.PadLeft(widths[c]) : cell.PadRight(widths[c])) + " ")) + sep + "\n";
         sb.Append(Line('┏', '━', '┳', '┓'));
-        sb.Append(Row(headers, '┃', header: true));
+        sb.Append(Row(headers, '┃'));
         sb.Append(Line('┡', '━', '╇', '┩'));
         for (int i = 0; i < rows.Count; i++)
         {
-            sb.Append(Row(rows[i], '│', header: false));
+            sb.Append(Row(rows[i], '│'));
             sb.Append(i < rows.Count - 1 ? Line('├', '─', '┼', '┤') : Line('└', '─', '┴', '┘'));
         }
         if (rows.Count == 0) sb.Append(Line('└', '─', '┴', '┘'));

@@ -220,7 +220,7 @@ public partial class Model
     }
 
     /// <summary>Total loss of the current batch (weighted sum over outputs, plus regularization); updates the trackers.</summary>
-    private Tensor ComputeLoss(Tensor sampleWeight, int batch, bool training)
+    private Tensor ComputeLoss(Tensor sampleWeight, int batch)
     {
         Tensor total = default;
         int outputs = _predBuffer.Length;
@@ -268,7 +268,6 @@ public partial class Model
         using var tracked = Ops.Multiply(total, batchT);
         _lossTotal!.AssignAdd(tracked);
         _lossCount += batch;
-        _ = training;
         return total;
     }
 
@@ -301,7 +300,7 @@ public partial class Model
         {
             ClearActivityLosses();
             Forward(training: true);
-            var loss = ComputeLoss(sampleWeight, batch, training: true);
+            var loss = ComputeLoss(sampleWeight, batch);
             _tape.Gradient(loss, _trainable, _grads);
         }
         catch
@@ -318,7 +317,7 @@ public partial class Model
     {
         ClearActivityLosses();
         Forward(training: false);
-        ComputeLoss(sampleWeight, batch, training: false);
+        ComputeLoss(sampleWeight, batch);
         UpdateMetrics(sampleWeight);
     }
 
@@ -505,7 +504,7 @@ public partial class Model
                     "Check the inputs and targets for NaN or infinite values, lower the learning rate, or add the TerminateOnNaN callback to stop training when this happens.");
             if (val is { } vdata && (epoch + 1) % validationFreq == 0)
             {
-                var valLogs = EvaluateCore(vdata.X, vdata.Y, null, batchSize, cbs, inFit: true);
+                var valLogs = EvaluateCore(vdata.X, vdata.Y, null, batchSize, cbs);
                 foreach (var (k, value) in valLogs) epochLogs["val_" + k] = value;
             }
             cbs.EpochEnd(epoch, epochLogs);
@@ -549,10 +548,10 @@ public partial class Model
         if (callbacks is not null) all.AddRange(callbacks);
         if (verbose > 0) all.Add(new ProgbarLogger());
         var cbs = new CallbackList(all, this, new Dictionary<string, object> { ["verbose"] = verbose, ["steps"] = (x[0].Length + batchSize - 1) / batchSize, ["epochs"] = 1 });
-        return EvaluateCore(x, y, sampleWeight, batchSize, cbs, inFit: false);
+        return EvaluateCore(x, y, sampleWeight, batchSize, cbs);
     }
 
-    private Dictionary<string, float> EvaluateCore(ArrayData[] x, ArrayData[] y, ArrayData? sampleWeight, int batchSize, CallbackList cbs, bool inFit)
+    private Dictionary<string, float> EvaluateCore(ArrayData[] x, ArrayData[] y, ArrayData? sampleWeight, int batchSize, CallbackList cbs)
     {
         PrepareStepBuffers(x.Length, y.Length);
         // The epoch's training logs are already read when validation runs, so the trackers are simply reset.
@@ -585,7 +584,6 @@ public partial class Model
         var logs = new Dictionary<string, float>();
         FillLogs(logs);
         cbs.TestEnd(logs);
-        _ = inFit;
         return logs;
     }
 

@@ -116,7 +116,7 @@ public static partial class Ops
     /// <summary>Convolution with per-axis strides and dilation (one entry per spatial axis; a single entry applies to all).</summary>
     public static Tensor Conv(Tensor inputs, Tensor kernel, ReadOnlySpan<int> strides, string padding, ReadOnlySpan<int> dilationRate)
     {
-        var p = ConvSetup(inputs, kernel, strides, padding, dilationRate, "Conv", depthwise: false, out bool oneD);
+        var p = ConvSetup(inputs, kernel, strides, padding, dilationRate, "Conv", out bool oneD);
         var y = Tensor.Empty(oneD ? new Shape(p.N, p.OutW, p.OutC) : new Shape(p.N, p.OutH, p.OutW, p.OutC), DType.Float32, inputs.Backend);
         inputs.Backend.Conv2D(p, inputs.Buffer, kernel.Buffer, y.Buffer);
         if (GradientTape.ShouldRecord(inputs, kernel) is { } tape)
@@ -196,9 +196,8 @@ public static partial class Ops
 
     private static int PickOr(ReadOnlySpan<int> values, int i, int fallback) => values.IsEmpty ? fallback : values.Length == 1 ? values[0] : values[i];
 
-    private static ConvParams ConvSetup(Tensor inputs, Tensor kernel, ReadOnlySpan<int> strides, string padding, ReadOnlySpan<int> dilation, string op, bool depthwise, out bool oneD)
+    private static ConvParams ConvSetup(Tensor inputs, Tensor kernel, ReadOnlySpan<int> strides, string padding, ReadOnlySpan<int> dilation, string op, out bool oneD)
     {
-        _ = depthwise;
         CheckFloat(inputs, op, nameof(inputs));
         CheckFloat(kernel, op, nameof(kernel));
         CheckSameBackend(inputs, kernel, op);

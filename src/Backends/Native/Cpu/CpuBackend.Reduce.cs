@@ -18,7 +18,7 @@ internal sealed unsafe partial class CpuBackend
             return;
         }
         var job = t_reduceJob ??= new ReduceJob();
-        job.Set(op, xb.F32, yb.F32, outer, reduce, inner);
+        job.Set(op, xb.F32, yb.F32, reduce, inner);
         long work = (long)outer * reduce * inner;
         if (work < ParallelThreshold || CpuThreads.Count == 1 || outer == 1)
         {
@@ -36,7 +36,7 @@ internal sealed unsafe partial class CpuBackend
         private float* _x, _y;
         private int _reduce, _inner;
 
-        public void Set(ReduceOp op, float* x, float* y, int outer, int reduce, int inner) { _op = op; _x = x; _y = y; _reduce = reduce; _inner = inner; _ = outer; }
+        public void Set(ReduceOp op, float* x, float* y, int reduce, int inner) { _op = op; _x = x; _y = y; _reduce = reduce; _inner = inner; }
 
         public override void Execute(int o)
         {
