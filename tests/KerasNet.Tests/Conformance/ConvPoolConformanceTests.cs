@@ -182,62 +182,68 @@ public class ConvPoolConformanceTests
         }
     }
 
-    /// <summary>After warm-up, Conv2D and both gradients (im2col, direct and depthwise paths) and both
-    /// pooling kernels allocate nothing on the managed heap.</summary>
-    [Theory, MemberData(nameof(BackendsUnderTest.Names), MemberType = typeof(BackendsUnderTest))]
-    public void Conv_And_Pool_AllocateNothing_InSteadyState(string backend)
+    /// <summary>Allocation is measured per thread but the buffer pool and the kernels' scratch caches are
+    /// shared, so this runs in the serial collection, alone.</summary>
+    [Collection(SerialCollection.Name)]
+    public class Allocation
     {
-        var b = BackendsUnderTest.Get(backend);
-        var convs = new[]
+        /// <summary>After warm-up, Conv2D and both gradients (im2col, direct and depthwise paths) and both
+        /// pooling kernels allocate nothing on the managed heap.</summary>
+        [Theory, MemberData(nameof(BackendsUnderTest.Names), MemberType = typeof(BackendsUnderTest))]
+        public void Conv_And_Pool_AllocateNothing_InSteadyState(string backend)
         {
-            Conv(4, 12, 12, 8, 16, 3, 3),
-            Conv(4, 12, 12, 8, 16, 3, 3, sh: 2, sw: 2, same: true, groups: 2),
-            Conv(4, 12, 12, 8, 16, 1, 1),
-            Conv(4, 12, 12, 16, 16, 3, 3, same: true, groups: 16),
-        };
-        var pools = new[]
-        {
-            Pool(PoolKind.Max, 8, 16, 16, 32, 2, 2, 2, 2),
-            Pool(PoolKind.Average, 8, 15, 15, 32, 3, 3, 2, 2, same: true),
-            Pool(PoolKind.Max, 4, 12, 12, 16, 3, 3, 1, 1),
-        };
-        var buffers = new List<DeviceBuffer>();
-        DeviceBuffer Make(long floats)
-        {
-            var buf = b.Allocate(floats * sizeof(float));
-            b.Upload(MemoryMarshal.AsBytes(RandomArray(new Random(buffers.Count), (int)floats).AsSpan()), buf, 0);
-            buffers.Add(buf);
-            return buf;
-        }
-        var convBuffers = convs.Select(p => (p, x: Make(XSize(p)), w: Make(WSize(p)), y: Make(YSize(p)),
-            dy: Make(YSize(p)), dx: Make(XSize(p)), dw: Make(WSize(p)))).ToArray();
-        var poolBuffers = pools.Select(p => (p, x: Make(PoolXSize(p)), y: Make(PoolYSize(p)), dy: Make(PoolYSize(p)),
-            dx: Make(PoolXSize(p)))).ToArray();
-        void Step()
-        {
-            foreach (var (p, x, w, y, dy, dx, dw) in convBuffers)
+            var b = BackendsUnderTest.Get(backend);
+            var convs = new[]
             {
-                b.Conv2D(p, x, w, y);
-                b.Conv2DBackwardInput(p, dy, w, dx);
-                b.Conv2DBackwardFilter(p, x, dy, dw);
-            }
-            foreach (var (p, x, y, dy, dx) in poolBuffers)
+                Conv(4, 12, 12, 8, 16, 3, 3),
+                Conv(4, 12, 12, 8, 16, 3, 3, sh: 2, sw: 2, same: true, groups: 2),
+                Conv(4, 12, 12, 8, 16, 1, 1),
+                Conv(4, 12, 12, 16, 16, 3, 3, same: true, groups: 16),
+            };
+            var pools = new[]
             {
-                b.Pool2D(p, x, y);
-                b.Pool2DBackward(p, x, y, dy, dx);
+                Pool(PoolKind.Max, 8, 16, 16, 32, 2, 2, 2, 2),
+                Pool(PoolKind.Average, 8, 15, 15, 32, 3, 3, 2, 2, same: true),
+                Pool(PoolKind.Max, 4, 12, 12, 16, 3, 3, 1, 1),
+            };
+            var buffers = new List<DeviceBuffer>();
+            DeviceBuffer Make(long floats)
+            {
+                var buf = b.Allocate(floats * sizeof(float));
+                b.Upload(MemoryMarshal.AsBytes(RandomArray(new Random(buffers.Count), (int)floats).AsSpan()), buf, 0);
+                buffers.Add(buf);
+                return buf;
             }
-        }
-        try
-        {
-            for (int i = 0; i < 5; i++) Step();
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 20; i++) Step();
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            Assert.Equal(0, allocated);
-        }
-        finally
-        {
-            foreach (var buf in buffers) b.Recycle(buf);
+            var convBuffers = convs.Select(p => (p, x: Make(XSize(p)), w: Make(WSize(p)), y: Make(YSize(p)),
+                dy: Make(YSize(p)), dx: Make(XSize(p)), dw: Make(WSize(p)))).ToArray();
+            var poolBuffers = pools.Select(p => (p, x: Make(PoolXSize(p)), y: Make(PoolYSize(p)), dy: Make(PoolYSize(p)),
+                dx: Make(PoolXSize(p)))).ToArray();
+            void Step()
+            {
+                foreach (var (p, x, w, y, dy, dx, dw) in convBuffers)
+                {
+                    b.Conv2D(p, x, w, y);
+                    b.Conv2DBackwardInput(p, dy, w, dx);
+                    b.Conv2DBackwardFilter(p, x, dy, dw);
+                }
+                foreach (var (p, x, y, dy, dx) in poolBuffers)
+                {
+                    b.Pool2D(p, x, y);
+                    b.Pool2DBackward(p, x, y, dy, dx);
+                }
+            }
+            try
+            {
+                for (int i = 0; i < 5; i++) Step();
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 20; i++) Step();
+                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                Assert.Equal(0, allocated);
+            }
+            finally
+            {
+                foreach (var buf in buffers) b.Recycle(buf);
+            }
         }
     }
 

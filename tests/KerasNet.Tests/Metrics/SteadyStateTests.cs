@@ -5,6 +5,7 @@ using LossScce = KerasNet.Losses.SparseCategoricalCrossentropy;
 
 namespace KerasNet.Tests.Metrics;
 
+[Collection(SerialCollection.Name)]
 public class SteadyStateTests
 {
     private static bool JitOptimized =>
