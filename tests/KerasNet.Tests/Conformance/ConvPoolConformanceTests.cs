@@ -133,32 +133,6 @@ public class ConvPoolConformanceTests
         CheckConv(backend, Conv(4, 14, 14, 32, 32, 3, 3, same: true, groups: 32), 22); // depthwise, parallel rows
     }
 
-    /// <summary>The same large cases on 1, 2 and 3 threads: every way of splitting the work agrees with
-    /// the reference (the thread count is restored afterwards).</summary>
-    [Theory, MemberData(nameof(BackendsUnderTest.Names), MemberType = typeof(BackendsUnderTest))]
-    public void Conv_EveryThreadCount(string backend)
-    {
-        int original = CpuThreads.Count;
-        try
-        {
-            foreach (int threads in new[] { 1, 2, 3 })
-            {
-                CpuThreads.SetCount(threads);
-                CheckConv(backend, Conv(6, 16, 16, 32, 8, 3, 3, same: true), 30 + threads);
-                CheckConv(backend, Conv(2, 10, 10, 8, 12, 3, 3, sh: 2, sw: 2, same: true, groups: 2), 40 + threads);
-                CheckConv(backend, Conv(4, 10, 10, 16, 16, 1, 1), 50 + threads);
-                CheckConv(backend, Conv(4, 12, 12, 24, 24, 3, 3, same: true, groups: 24), 60 + threads);
-                CheckConv(backend, Conv(4, 8, 8, 64, 128, 3, 3, same: true), 90 + threads); // partials summed in parallel
-                CheckPool(backend, Pool(PoolKind.Max, 8, 16, 16, 32, 2, 2, 2, 2), 70 + threads, ties: false);
-                CheckPool(backend, Pool(PoolKind.Max, 4, 10, 10, 16, 3, 3, 1, 1, same: true), 80 + threads, ties: true);
-            }
-        }
-        finally
-        {
-            CpuThreads.SetCount(original);
-        }
-    }
-
     /// <summary>⟨conv(x, w), dy⟩ = ⟨x, dX(dy, w)⟩ = ⟨w, dW(x, dy)⟩.</summary>
     [Theory, MemberData(nameof(BackendsUnderTest.Names), MemberType = typeof(BackendsUnderTest))]
     public void Conv_Adjointness(string backend)
@@ -179,6 +153,37 @@ public class ConvPoolConformanceTests
             var (wdw, wdwAbs) = Dot(w, dw);
             Assert.True(Math.Abs(ydy - xdx) <= 1e-5 * Math.Max(ydyAbs, xdxAbs), $"<conv(x,w),dy> {ydy} vs <x,dX> {xdx}");
             Assert.True(Math.Abs(ydy - wdw) <= 1e-5 * Math.Max(ydyAbs, wdwAbs), $"<conv(x,w),dy> {ydy} vs <w,dW> {wdw}");
+        }
+    }
+
+    /// <summary>Changing the thread count is process-wide, so these run in the serial collection, alone.</summary>
+    [Collection(SerialCollection.Name)]
+    public class ThreadCounts
+    {
+        /// <summary>The same large cases on 1, 2 and 3 threads: every way of splitting the work agrees with
+        /// the reference (the thread count is restored afterwards).</summary>
+        [Theory, MemberData(nameof(BackendsUnderTest.Names), MemberType = typeof(BackendsUnderTest))]
+        public void Conv_EveryThreadCount(string backend)
+        {
+            int original = CpuThreads.Count;
+            try
+            {
+                foreach (int threads in new[] { 1, 2, 3 })
+                {
+                    CpuThreads.SetCount(threads);
+                    CheckConv(backend, Conv(6, 16, 16, 32, 8, 3, 3, same: true), 30 + threads);
+                    CheckConv(backend, Conv(2, 10, 10, 8, 12, 3, 3, sh: 2, sw: 2, same: true, groups: 2), 40 + threads);
+                    CheckConv(backend, Conv(4, 10, 10, 16, 16, 1, 1), 50 + threads);
+                    CheckConv(backend, Conv(4, 12, 12, 24, 24, 3, 3, same: true, groups: 24), 60 + threads);
+                    CheckConv(backend, Conv(4, 8, 8, 64, 128, 3, 3, same: true), 90 + threads); // partials summed in parallel
+                    CheckPool(backend, Pool(PoolKind.Max, 8, 16, 16, 32, 2, 2, 2, 2), 70 + threads, ties: false);
+                    CheckPool(backend, Pool(PoolKind.Max, 4, 10, 10, 16, 3, 3, 1, 1, same: true), 80 + threads, ties: true);
+                }
+            }
+            finally
+            {
+                CpuThreads.SetCount(original);
+            }
         }
     }
 

@@ -5,16 +5,9 @@ using Xunit;
 
 namespace KerasNet.Tests.Conformance;
 
-/// <summary>Tests that change the CPU thread count run alone.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class CpuThreadCountCollection
-{
-    public const string Name = "CPU thread count";
-}
-
 /// <summary>The counter-based random kernel: Philox known answers, distribution statistics, and
 /// reproducibility from (seed, offset) alone.</summary>
-[Collection(CpuThreadCountCollection.Name)]
+[Collection(SerialCollection.Name)]
 public class RandomConformanceTests
 {
     public static IEnumerable<object[]> Backends => BackendsUnderTest.Names;

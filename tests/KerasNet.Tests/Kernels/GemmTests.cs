@@ -10,7 +10,7 @@ namespace KerasNet.Tests.Kernels;
 /// |got − ref| ≤ 1e-5 · sqrt(max(K, 1)) · (|alpha|·Σ_k |a_ik·b_kj| + |beta·c_ij| + |bias_j|) + 1e-30,
 /// i.e. a relative 1e-5 of the element's magnitude scale, widened by sqrt(K) for long sums. Elements of C
 /// outside the M×N windows (row padding, gaps between batch entries) must come back bit-for-bit unchanged.</summary>
-[Collection("CpuThreads")]
+[Collection(SerialCollection.Name)]
 public sealed unsafe class GemmTests
 {
     private static readonly int[] Sizes = [1, 7, 33, 129];
