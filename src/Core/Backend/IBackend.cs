@@ -59,10 +59,21 @@ public interface IBackend
     void ArgReduce(bool max, DeviceBuffer x, DeviceBuffer y, int outer, int reduce, int inner);
 
     /// <summary>Batched Float32 matrix product; see <see cref="MatMulParams"/>.</summary>
-    void MatMul(in MatMulParams p, DeviceBuffer a, long aOffset, DeviceBuffer b, long bOffset, DeviceBuffer c, long cOffset);
+    void MatMul(in MatMulParams p, DeviceBuffer a, long aOffset, DeviceBuffer b, long bOffset, DeviceBuffer c, long cOffset) =>
+        MatMul(p, a, aOffset, b, bOffset, c, cOffset, null, FusedActivation.None);
+
+    /// <summary>Batched Float32 matrix product with a fused epilogue:
+    /// C[b] = act(alpha·op(A[b])·op(B[b]) + beta·C[b] + bias), where <paramref name="bias"/> (N floats, or
+    /// null) is added to every row of each C.</summary>
+    void MatMul(in MatMulParams p, DeviceBuffer a, long aOffset, DeviceBuffer b, long bOffset, DeviceBuffer c, long cOffset,
+        DeviceBuffer? bias, FusedActivation activation);
 
     /// <summary>Convolution forward: y (N, OutH, OutW, OutC) = conv(x (N, H, W, C), w (KH, KW, C/G, OutC)).</summary>
-    void Conv2D(in ConvParams p, DeviceBuffer x, DeviceBuffer w, DeviceBuffer y);
+    void Conv2D(in ConvParams p, DeviceBuffer x, DeviceBuffer w, DeviceBuffer y) => Conv2D(p, x, w, y, null, FusedActivation.None);
+
+    /// <summary>Convolution forward with a fused epilogue: y = act(conv(x, w) + bias), where
+    /// <paramref name="bias"/> (OutC floats, or null) is added to every output pixel.</summary>
+    void Conv2D(in ConvParams p, DeviceBuffer x, DeviceBuffer w, DeviceBuffer y, DeviceBuffer? bias, FusedActivation activation);
 
     /// <summary>Gradient of the convolution with respect to its input: dx (N, H, W, C), overwritten.</summary>
     void Conv2DBackwardInput(in ConvParams p, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx);
@@ -102,6 +113,12 @@ public interface IBackend
 
     /// <summary>Strided element copy; see <see cref="StridedCopyParams"/>.</summary>
     void StridedCopy(in StridedCopyParams p, DeviceBuffer source, DeviceBuffer destination, DType dtype);
+
+    /// <summary>One fused optimizer step on a Float32 variable: reads the gradient, the slots the rule needs
+    /// (null otherwise) and the learning rate (element 0 of <paramref name="learningRate"/>), and updates the
+    /// variable and slots in place; see <see cref="OptimizerUpdateKind"/>.</summary>
+    void OptimizerUpdate(in OptimizerUpdateParams p, DeviceBuffer learningRate, DeviceBuffer variable, DeviceBuffer gradient,
+        DeviceBuffer? slot0, DeviceBuffer? slot1, DeviceBuffer? slot2);
 
     /// <summary>Waits until all queued work has finished.</summary>
     void Synchronize();

@@ -84,6 +84,13 @@ public enum BinaryOp
     LogicalAnd,
     /// <summary>logical or (Bool)</summary>
     LogicalOr,
+    /// <summary>Gradient through ReLU from its output: a (the incoming gradient) where b (relu's output or
+    /// input) &gt; 0, else 0.</summary>
+    ReluBackward,
+    /// <summary>Gradient through the sigmoid from its output s = b: a·s·(1 − s).</summary>
+    SigmoidBackward,
+    /// <summary>Gradient through tanh from its output t = b: a·(1 − t²).</summary>
+    TanhBackward,
 }
 
 /// <summary>Elementwise comparisons; the result is Bool.</summary>
@@ -138,4 +145,27 @@ public enum PoolKind
     Max,
     /// <summary>Average over the window's in-bounds elements (padding excluded, as Keras does).</summary>
     Average,
+}
+
+/// <summary>An activation applied in the epilogue of a fused <see cref="IBackend.MatMul(in MatMulParams, DeviceBuffer, long, DeviceBuffer, long, DeviceBuffer, long, DeviceBuffer?, FusedActivation)"/>
+/// or <see cref="IBackend.Conv2D(in ConvParams, DeviceBuffer, DeviceBuffer, DeviceBuffer, DeviceBuffer?, FusedActivation)"/>,
+/// after the bias is added.</summary>
+public enum FusedActivation
+{
+    /// <summary>No activation.</summary>
+    None,
+    /// <summary>max(x, 0).</summary>
+    Relu,
+}
+
+/// <summary>The update rule of a fused per-tensor optimizer step (<see cref="IBackend.OptimizerUpdate"/>).</summary>
+public enum OptimizerUpdateKind
+{
+    /// <summary>Keras SGD. Without momentum <c>w −= lr·g</c>. With momentum (slot 0 is the velocity m):
+    /// <c>m = momentum·m − lr·g</c>, then <c>w += m</c>, or with Nesterov <c>w += momentum·m − lr·g</c>.</summary>
+    Sgd,
+    /// <summary>Keras Adam (slot 0 m, slot 1 v, slot 2 v̂ with AMSGrad): <c>m += (g − m)(1 − β₁)</c>,
+    /// <c>v += (g² − v)(1 − β₂)</c>, with AMSGrad <c>v̂ = max(v̂, v)</c> and v̂ used below,
+    /// <c>w −= lr·scale·m / (√v + ε)</c>, where scale carries the bias correction √(1 − β₂ᵗ)/(1 − β₁ᵗ).</summary>
+    Adam,
 }

@@ -194,3 +194,29 @@ public readonly struct PoolParams
     /// <summary>Columns of padding left.</summary>
     public int PadLeft { get; init; }
 }
+
+/// <summary>Hyperparameters of one fused optimizer update over a Float32 variable of <see cref="Count"/>
+/// elements (<see cref="IBackend.OptimizerUpdate"/>). The learning rate itself stays on the device (a
+/// one-element buffer, so schedules need no host round trip); <see cref="LearningRateScale"/> multiplies
+/// it (Adam's bias correction, 1 otherwise).</summary>
+public readonly struct OptimizerUpdateParams
+{
+    /// <summary>The update rule.</summary>
+    public OptimizerUpdateKind Kind { get; init; }
+    /// <summary>Elements in the variable, the gradient and every slot.</summary>
+    public long Count { get; init; }
+    /// <summary>Factor applied to the learning rate read from the device.</summary>
+    public float LearningRateScale { get; init; }
+    /// <summary>SGD momentum (0: plain SGD, no slot).</summary>
+    public float Momentum { get; init; }
+    /// <summary>SGD Nesterov momentum.</summary>
+    public bool Nesterov { get; init; }
+    /// <summary>Adam β₁.</summary>
+    public float Beta1 { get; init; }
+    /// <summary>Adam β₂.</summary>
+    public float Beta2 { get; init; }
+    /// <summary>Adam ε, added to √v.</summary>
+    public float Epsilon { get; init; }
+    /// <summary>Adam with AMSGrad (slot 2 is v̂).</summary>
+    public bool Amsgrad { get; init; }
+}

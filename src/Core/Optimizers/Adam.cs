@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using KerasNet.Backend;
 using KerasNet.Saving;
 using static KerasNet.Optimizers.OptimizerConfig;
 
@@ -82,29 +83,13 @@ public class Adam : Optimizer
         double t = IterationCount + 1;
         double correction = Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t));
 
-        using (var oneMinusB1 = Scalar(gradient, 1.0 - Beta1))
-        using (var diff = Ops.Subtract(gradient, m))
-        using (var delta = Ops.Multiply(diff, oneMinusB1))
-            m.AssignAdd(delta);
-        using (var oneMinusB2 = Scalar(gradient, 1.0 - Beta2))
-        using (var sq = Ops.Square(gradient))
-        using (var diff = Ops.Subtract(sq, v))
-        using (var delta = Ops.Multiply(diff, oneMinusB2))
-            v.AssignAdd(delta);
-        if (Amsgrad)
+        // One fused pass per tensor: the kernel applies Keras's update rule op for op (see OptimizerUpdateKind.Adam).
+        var p = new OptimizerUpdateParams
         {
-            var vHat = slots[2];
-            using (var max = Ops.Maximum(vHat, v)) vHat.Assign(max);
-            v = vHat;
-        }
-        using var corr = Scalar(gradient, correction);
-        using var alpha = Ops.Multiply(learningRate, corr);
-        using var eps = Scalar(gradient, Epsilon);
-        using var num = Ops.Multiply(m, alpha);
-        using var root = Ops.Sqrt(v);
-        using var den = Ops.Add(root, eps);
-        using var update = Ops.Divide(num, den);
-        variable.AssignSub(update);
+            Kind = OptimizerUpdateKind.Adam, Count = variable.Shape.Size, LearningRateScale = (float)correction,
+            Beta1 = Beta1, Beta2 = Beta2, Epsilon = Epsilon, Amsgrad = Amsgrad,
+        };
+        FusedUpdate(p, learningRate, variable, gradient, m, v, Amsgrad ? slots[2] : null);
     }
 
     /// <inheritdoc/>

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using KerasNet.Backend;
 using KerasNet.Saving;
 
 namespace KerasNet.Optimizers;
@@ -224,6 +225,21 @@ public abstract class Optimizer : IKerasObject
         using var c = Tensor.Scalar(clip);
         using var den = Ops.Maximum(norm, c);
         return Ops.Divide(c, den);
+    }
+
+    /// <summary>Runs one fused update kernel on the variable's backend. Every tensor must live on that
+    /// backend and hold Float32 values shaped like the variable.</summary>
+    private protected static void FusedUpdate(in OptimizerUpdateParams p, Tensor learningRate, Variable variable, Tensor gradient,
+        Variable? slot0, Variable? slot1, Variable? slot2)
+    {
+        var value = variable.Value;
+        var backend = value.Backend;
+        if (value.DType != DType.Float32 || gradient.DType != DType.Float32)
+            throw new ArgumentException($"Variable '{variable.Name}': the optimizer updates float32 variables with float32 gradients; got {value.DType.KerasName()} and {gradient.DType.KerasName()}.", nameof(gradient));
+        if (!ReferenceEquals(gradient.Backend, backend) || !ReferenceEquals(learningRate.Backend, backend))
+            throw new ArgumentException($"Variable '{variable.Name}' lives on {backend.Name}/{backend.Device}, but its gradient or the learning rate is on another device.", nameof(gradient));
+        backend.OptimizerUpdate(p, learningRate.Buffer, value.Buffer, gradient.Buffer,
+            slot0?.Value.Buffer, slot1?.Value.Buffer, slot2?.Value.Buffer);
     }
 
     /// <summary>The subclass's update rule for one variable, given its (clipped) gradient and the learning rate.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using KerasNet.Backend;
 using KerasNet.Saving;
 using static KerasNet.Optimizers.OptimizerConfig;
 
@@ -59,27 +60,13 @@ public sealed class SGD : Optimizer
     /// <inheritdoc/>
     protected override void UpdateStep(Tensor gradient, Variable variable, int index, Tensor learningRate)
     {
-        using var step = Ops.Multiply(gradient, learningRate);
-        if (Momentum == 0)
+        // One fused pass per tensor: the kernel applies Keras's update rule op for op (see OptimizerUpdateKind.Sgd).
+        var p = new OptimizerUpdateParams
         {
-            variable.AssignSub(step);
-            return;
-        }
-        var m = SlotsOf(index)[0];
-        using var mu = Scalar(gradient, Momentum);
-        using (var decayed = Ops.Multiply(m, mu))
-        using (var next = Ops.Subtract(decayed, step))
-            m.Assign(next);
-        if (Nesterov)
-        {
-            using var ahead = Ops.Multiply(m, mu);
-            using var delta = Ops.Subtract(ahead, step);
-            variable.AssignAdd(delta);
-        }
-        else
-        {
-            variable.AssignAdd(m);
-        }
+            Kind = OptimizerUpdateKind.Sgd, Count = variable.Shape.Size, LearningRateScale = 1f,
+            Momentum = Momentum, Nesterov = Nesterov,
+        };
+        FusedUpdate(p, learningRate, variable, gradient, Momentum == 0 ? null : SlotsOf(index)[0], null, null);
     }
 
     /// <inheritdoc/>

@@ -5,13 +5,25 @@ namespace KerasNet.Backends.Native.Cpu;
 
 internal sealed unsafe partial class CpuBackend
 {
-    public void Conv2D(in ConvParams p, DeviceBuffer x, DeviceBuffer w, DeviceBuffer y)
+    public void Conv2D(in ConvParams p, DeviceBuffer x, DeviceBuffer w, DeviceBuffer y) =>
+        Conv2D(p, x, w, y, null, FusedActivation.None);
+
+    public void Conv2D(in ConvParams p, DeviceBuffer x, DeviceBuffer w, DeviceBuffer y, DeviceBuffer? bias, FusedActivation activation)
     {
         CheckConv(p, x, w, y, nameof(x), nameof(y));
+        if (bias != null) CheckFloats(bias, p.OutC, nameof(bias));
         var runner = ConvRunner.Rent();
-        try { runner.Forward(p, Cpu(x).F32, Cpu(w).F32, Cpu(y).F32); }
+        try { runner.Forward(p, Cpu(x).F32, Cpu(w).F32, Cpu(y).F32, bias == null ? null : Cpu(bias).F32, IsRelu(activation)); }
         finally { ConvRunner.Return(runner); }
     }
+
+    /// <summary>Whether a fused activation is ReLU (throws for a value this backend does not know).</summary>
+    private static bool IsRelu(FusedActivation activation) => activation switch
+    {
+        FusedActivation.None => false,
+        FusedActivation.Relu => true,
+        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown fused activation."),
+    };
 
     public void Conv2DBackwardInput(in ConvParams p, DeviceBuffer dy, DeviceBuffer w, DeviceBuffer dx)
     {

@@ -248,6 +248,11 @@ internal sealed unsafe partial class CpuBackend
                 case BinaryOp.Maximum: TensorPrimitives.Max(xa, xb, ys); return;
                 case BinaryOp.Minimum: TensorPrimitives.Min(xa, xb, ys); return;
                 case BinaryOp.SquaredDifference: TensorPrimitives.Subtract(xa, xb, ys); TensorPrimitives.Multiply(ys, ys, ys); return;
+                case BinaryOp.ReluBackward:
+                case BinaryOp.SigmoidBackward:
+                case BinaryOp.TanhBackward:
+                    ActivationBackwardRow(op, a, b, y, n);
+                    return;
             }
         }
         else if (sa == 1 && sb == 0)
@@ -293,8 +298,37 @@ internal sealed unsafe partial class CpuBackend
         BinaryOp.SquaredDifference => (a - b) * (a - b),
         BinaryOp.Atan2 => MathF.Atan2(a, b),
         BinaryOp.Mod => PyMod(a, b),
+        BinaryOp.ReluBackward => b > 0 ? a : 0f,
+        BinaryOp.SigmoidBackward => a * b * (1f - b),
+        BinaryOp.TanhBackward => a * (1f - b * b),
         _ => throw new NotSupportedException($"Binary op {op} is not defined for float32."),
     };
+
+    /// <summary>The activation gradients over contiguous runs: dy = <paramref name="a"/>, the activation's
+    /// output (or ReLU's input) = <paramref name="b"/>.</summary>
+    private static void ActivationBackwardRow(BinaryOp op, float* a, float* b, float* y, int n)
+    {
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            int w = System.Numerics.Vector<float>.Count;
+            var one = System.Numerics.Vector<float>.One;
+            for (; i <= n - w; i += w)
+            {
+                var va = System.Numerics.Vector.Load(a + i);
+                var vb = System.Numerics.Vector.Load(b + i);
+                var r = op switch
+                {
+                    BinaryOp.ReluBackward => System.Numerics.Vector.ConditionalSelect(
+                        System.Numerics.Vector.GreaterThan(vb, System.Numerics.Vector<float>.Zero), va, System.Numerics.Vector<float>.Zero),
+                    BinaryOp.SigmoidBackward => va * vb * (one - vb),
+                    _ => va * (one - vb * vb),
+                };
+                System.Numerics.Vector.Store(r, y + i);
+            }
+        }
+        for (; i < n; i++) y[i] = ApplyF32(op, a[i], b[i]);
+    }
 
     private static float PyMod(float a, float b)
     {

@@ -5,7 +5,11 @@ namespace KerasNet.Backends.Native.Cpu;
 
 internal sealed unsafe partial class CpuBackend
 {
-    public void MatMul(in MatMulParams p, DeviceBuffer a, long aOffset, DeviceBuffer b, long bOffset, DeviceBuffer c, long cOffset)
+    public void MatMul(in MatMulParams p, DeviceBuffer a, long aOffset, DeviceBuffer b, long bOffset, DeviceBuffer c, long cOffset) =>
+        MatMul(p, a, aOffset, b, bOffset, c, cOffset, null, FusedActivation.None);
+
+    public void MatMul(in MatMulParams p, DeviceBuffer a, long aOffset, DeviceBuffer b, long bOffset, DeviceBuffer c, long cOffset,
+        DeviceBuffer? bias, FusedActivation activation)
     {
         CpuBuffer ca = Cpu(a), cb = Cpu(b), cc = Cpu(c);
         if (p.Batch > 0 && p.M > 0 && p.N > 0)
@@ -14,7 +18,10 @@ internal sealed unsafe partial class CpuBackend
             CheckMatrix(cb, bOffset, p.Batch, p.StrideB, p.TransB ? p.N : p.K, p.TransB ? p.K : p.N, p.Ldb, nameof(b));
             CheckMatrix(cc, cOffset, p.Batch, p.StrideC, p.M, p.N, p.Ldc, nameof(c));
         }
-        Sgemm.Run(p, ca.F32 + aOffset, cb.F32 + bOffset, cc.F32 + cOffset);
+        if (bias != null && bias.ByteLength < (long)p.N * sizeof(float))
+            throw new ArgumentException($"The bias holds {bias.ByteLength} bytes but the product has {p.N} columns.", nameof(bias));
+        var epilogue = new GemmEpilogue(bias == null ? null : Cpu(bias).F32, IsRelu(activation));
+        Sgemm.Run(p, ca.F32 + aOffset, cb.F32 + bOffset, cc.F32 + cOffset, epilogue);
     }
 
     /// <summary>Throws unless every element of a batch of rows×cols matrices (row stride ld, batch stride

@@ -59,6 +59,8 @@ internal sealed unsafe partial class ConvRunner : ParallelJob
     private bool _direct;
     private int _threads;
     private float* _x, _w, _dy, _out;
+    private float* _bias;
+    private bool _relu;
     private long _units;
     private int _tasks;
     private int _chunkRows;
@@ -70,7 +72,8 @@ internal sealed unsafe partial class ConvRunner : ParallelJob
     /// <summary>Gives a runner back for the next call; a surplus one (from concurrent calls) is disposed.</summary>
     public static void Return(ConvRunner runner)
     {
-        runner._x = runner._w = runner._dy = runner._out = null;
+        runner._x = runner._w = runner._dy = runner._out = runner._bias = null;
+        runner._relu = false;
         if (Interlocked.CompareExchange(ref s_cached, runner, null) != null) runner.Dispose();
     }
 
@@ -120,10 +123,15 @@ internal sealed unsafe partial class ConvRunner : ParallelJob
     // Entry points.
 
     /// <summary>y (N, OutH, OutW, OutC) = conv(x, w); y is overwritten.</summary>
-    public void Forward(in ConvParams p, float* x, float* w, float* y)
+    public void Forward(in ConvParams p, float* x, float* w, float* y) => Forward(p, x, w, y, null, false);
+
+    /// <summary>y (N, OutH, OutW, OutC) = act(conv(x, w) + bias), with bias (OutC floats, or null) and ReLU
+    /// applied to each block of output rows while it is still in cache; y is overwritten.</summary>
+    public void Forward(in ConvParams p, float* x, float* w, float* y, float* bias, bool relu)
     {
         Setup(p);
         _x = x; _w = w; _out = y;
+        _bias = bias; _relu = relu;
         if (IsDepthwise(p))
         {
             RunDirect(Mode.DwForward, (long)p.N * p.OutH, _m * p.KH * p.KW * p.OutC);
@@ -304,7 +312,29 @@ internal sealed unsafe partial class ConvRunner : ParallelJob
                 StrideA = strideA, StrideB = _ocg, StrideC = _ocg,
                 Alpha = 1f, Beta = 0f,
             };
-            Sgemm.Run(mp, a, _w, _out + r * p.OutC);
+            if (_g == 1)
+            {
+                Sgemm.Run(mp, a, _w, _out + r * p.OutC, new GemmEpilogue(_bias, _relu));
+            }
+            else
+            {
+                Sgemm.Run(mp, a, _w, _out + r * p.OutC);
+                ApplyEpilogue(_out + r * p.OutC, rows);
+            }
+        }
+    }
+
+    /// <summary>Adds the bias and applies ReLU to <paramref name="rows"/> output rows of OutC floats.</summary>
+    private void ApplyEpilogue(float* y, long rows)
+    {
+        if (_bias == null && !_relu) return;
+        int oc = _p.OutC;
+        var bias = new ReadOnlySpan<float>(_bias, _bias == null ? 0 : oc);
+        for (long r = 0; r < rows; r++)
+        {
+            var row = new Span<float>(y + r * oc, oc);
+            if (_bias != null) System.Numerics.Tensors.TensorPrimitives.Add(row, bias, row);
+            if (_relu) System.Numerics.Tensors.TensorPrimitives.Max(row, 0f, row);
         }
     }
 
@@ -414,6 +444,7 @@ internal sealed unsafe partial class ConvRunner : ParallelJob
                     }
                 }
             }
+            ApplyEpilogue(_out + u * p.OutW * OutC, p.OutW);
         }
     }
 
