@@ -115,9 +115,33 @@ def main():
             logits = torch.cat([model(torch.from_numpy(xs[s:s + 512]).unsqueeze(1)) for s in range(0, len(xs), 512)])
         return float((logits.argmax(1).numpy() == ys).mean())
 
+    val_acc, test_acc = accuracy(xv, yv), accuracy(xte, yte)
+
+    def predict(xs, batch=32):
+        # As Keras's model.predict: batches of 32, no gradients.
+        model.eval()
+        with torch.no_grad():
+            for s in range(0, len(xs), batch):
+                model(torch.from_numpy(xs[s:s + batch]).unsqueeze(1))
+
+    predict(xte)  # warm-up
+    t0 = time.perf_counter()
+    predict(xte)
+    predict_sec = time.perf_counter() - t0
     print(json.dumps({"model": a.model, "epochs": a.epochs, "threads": a.threads,
                       "sec_per_epoch": round(sum(times) / len(times), 3),
-                      "val_accuracy": round(accuracy(xv, yv), 4), "test_accuracy": round(accuracy(xte, yte), 4)}))
+                      "val_accuracy": round(val_acc, 4), "test_accuracy": round(test_acc, 4),
+                      "predict_samples_per_sec": round(len(xte) / predict_sec, 1),
+                      "peak_rss_mb": peak_rss_mb()}))
+
+
+def peak_rss_mb():
+    """The process's peak resident set (VmHWM) in MiB, as the KerasNet sample reports it."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return -1
 
 
 if __name__ == "__main__":

@@ -33,7 +33,13 @@ model.Summary();
 var timer = new EpochTimer();
 var history = model.Fit(Shape(xTrain, images), Labels(options.Model, yTrain), batchSize: batchSize, epochs: options.Epochs,
     validationSplit: 0.1, callbacks: [timer], verbose: options.Verbose);
-var test = model.EvaluateToDictionary(Shape(xTest, images), Labels(options.Model, yTest), batchSize: batchSize, verbose: 0);
+var xTestShaped = Shape(xTest, images);
+var test = model.EvaluateToDictionary(xTestShaped, Labels(options.Model, yTest), batchSize: batchSize, verbose: 0);
+// Inference throughput over the test set at Keras's default predict batch size (32), after one warm-up call.
+model.Predict(xTestShaped, batchSize: 32);
+var predictClock = Stopwatch.StartNew();
+model.Predict(xTestShaped, batchSize: 32);
+double predictSeconds = predictClock.Elapsed.TotalSeconds;
 
 var result = new Dictionary<string, object>
 {
@@ -42,6 +48,9 @@ var result = new Dictionary<string, object>
     ["sec_per_epoch"] = Math.Round(timer.MeanSeconds, 3),
     ["val_accuracy"] = Math.Round(history["val_accuracy"][^1], 4),
     ["test_accuracy"] = Math.Round(test["accuracy"], 4),
+    ["threads"] = options.Threads,
+    ["predict_samples_per_sec"] = Math.Round(yTest.Length / predictSeconds, 1),
+    ["peak_rss_mb"] = PeakRssMegabytes(),
 };
 Console.WriteLine(JsonSerializer.Serialize(result));
 return 0;
@@ -109,6 +118,20 @@ static (Model Model, int BatchSize, bool Images) Build(string name)
         default:
             throw new ArgumentException($"Unknown model '{name}'. Choose mlp, cnn, convnet, lstm or transformer.");
     }
+}
+
+// The process's peak resident set (VmHWM), in MiB, or -1 where /proc is missing.
+static double PeakRssMegabytes()
+{
+    const string status = "/proc/self/status";
+    if (!File.Exists(status)) return -1;
+    foreach (var line in File.ReadLines(status))
+    {
+        if (!line.StartsWith("VmHWM:", StringComparison.Ordinal)) continue;
+        var kb = line["VmHWM:".Length..].Trim().Split(' ')[0];
+        return Math.Round(double.Parse(kb, CultureInfo.InvariantCulture) / 1024, 1);
+    }
+    return -1;
 }
 
 static Array Shape(float[,,] x, bool images)
