@@ -8,19 +8,39 @@ internal abstract class ParallelJob
 }
 
 /// <summary>The one place that owns the CPU worker threads. <see cref="Run"/> splits a job's indices across
-/// the calling thread and <c>Count - 1</c> workers; a nested or concurrent call runs inline, so threads are
-/// never oversubscribed. The thread count comes from KERASNET_THREADS, else the processor count.</summary>
+/// the calling thread and up to <c>Count - 1</c> workers; a nested or concurrent call runs inline, so threads
+/// are never oversubscribed. The thread count comes from KERASNET_THREADS, else the processor count.
+/// <para>A training step is a string of short parallel kernels, so waking a sleeping thread for each (a futex
+/// round trip, tens of microseconds) would cost more than many kernels take. After a job a worker therefore
+/// spins on the job counter for <see cref="SpinMicroseconds"/> before it sleeps; the next kernel of the step
+/// finds it awake. A job takes at most the helpers it has work for: each helper claims a slot first, and the
+/// caller waits only for the helpers that did.</para></summary>
 internal static class CpuThreads
 {
+    /// <summary>How long an idle worker keeps polling for the next job before it blocks.</summary>
+    internal const int SpinMicroseconds = 200;
+
+    private sealed class Worker
+    {
+        public readonly SemaphoreSlim Wake = new(0);
+        /// <summary>1 while the worker is blocked (or about to block) on <see cref="Wake"/>.</summary>
+        public int Sleeping;
+        public Thread? Thread;
+    }
+
     private static readonly object Gate = new();
-    private static Thread[] _workers = [];
+    private static readonly long SpinTicks = Math.Max(1, System.Diagnostics.Stopwatch.Frequency * SpinMicroseconds / 1_000_000);
+    private static Worker[] _workers = [];
     private static int _count;
     private static volatile ParallelJob? _job;
     private static int _jobCount;
     private static int _next;
-    private static int _pending;
+    // Helper slots left in the current job, helpers inside a job's claim-and-drain section, and the job counter
+    // (-1 tells workers to exit).
+    private static int _slots;
+    private static int _inFlight;
     private static long _generation;
-    private static readonly SemaphoreSlim Wake = new(0);
+    private static volatile bool _exiting;
     private static Exception? _error;
     [ThreadStatic] private static bool _insideJob;
 
@@ -42,23 +62,27 @@ internal static class CpuThreads
         lock (Gate)
         {
             if (threads == _count) return;
-            // Retire the old workers: a generation of -1 tells them to exit.
             var old = _workers;
             if (old.Length > 0)
             {
-                Volatile.Write(ref _generation, -1);
-                Wake.Release(old.Length);
-                foreach (var t in old) t.Join();
-                Volatile.Write(ref _generation, 0);
+                _exiting = true;
+                Interlocked.Increment(ref _generation);
+                foreach (var w in old) w.Wake.Release();
+                foreach (var w in old) w.Thread!.Join();
+                foreach (var w in old) w.Wake.Dispose();
+                _exiting = false;
             }
             _count = threads;
-            _workers = new Thread[threads - 1];
-            for (int i = 0; i < _workers.Length; i++)
+            var workers = new Worker[threads - 1];
+            // The workers start from the current job counter: one read after they start could miss a change.
+            long generation = Volatile.Read(ref _generation);
+            for (int i = 0; i < workers.Length; i++)
             {
-                var t = new Thread(WorkerLoop) { IsBackground = true, Name = $"KerasNet CPU worker {i + 1}" };
-                _workers[i] = t;
-                t.Start();
+                var w = workers[i] = new Worker();
+                w.Thread = new Thread(() => WorkerLoop(w, generation)) { IsBackground = true, Name = $"KerasNet CPU worker {i + 1}" };
             }
+            _workers = workers;
+            foreach (var w in workers) w.Thread!.Start();
         }
     }
 
@@ -73,24 +97,36 @@ internal static class CpuThreads
         }
         try
         {
+            var workers = _workers;
+            int helpers = Math.Min(workers.Length, count - 1);
             _job = job;
             _jobCount = count;
             _next = 0;
             _error = null;
-            int helpers = Math.Min(_workers.Length, count - 1);
-            Volatile.Write(ref _pending, helpers);
+            Volatile.Write(ref _slots, helpers);
             Interlocked.Increment(ref _generation);
-            // Wake exactly the helpers needed; the rest keep sleeping.
-            Wake.Release(helpers);
+            // Spinning workers see the new generation by themselves; wake sleeping ones only as far as needed.
+            int awake = 0;
+            foreach (var w in workers) if (Volatile.Read(ref w.Sleeping) == 0) awake++;
+            for (int i = 0; i < workers.Length && awake < helpers; i++)
+            {
+                var w = workers[i];
+                if (Volatile.Read(ref w.Sleeping) == 1 && Interlocked.Exchange(ref w.Sleeping, 0) == 1)
+                {
+                    w.Wake.Release();
+                    awake++;
+                }
+            }
             _insideJob = true;
             Exception? own = null;
             try { Drain(job, count); }
             catch (Exception failure) { own = failure; }
             finally { _insideJob = false; }
-            // Always wait for the helpers, even when this thread's share failed: a helper still draining
-            // this job must not run into the next one.
+            // Close the job to late helpers, then wait for those that claimed a slot: even when this thread's share
+            // failed, a helper still draining this job must not run into the next one.
+            Interlocked.Exchange(ref _slots, int.MinValue / 2);
             var spin = new SpinWait();
-            while (Volatile.Read(ref _pending) > 0) spin.SpinOnce(-1);
+            while (Volatile.Read(ref _inFlight) > 0) spin.SpinOnce(-1);
             _job = null;
             if (own is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(own).Throw();
             if (_error is { } e) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e).Throw();
@@ -118,26 +154,54 @@ internal static class CpuThreads
         while ((i = Interlocked.Increment(ref _next) - 1) < count) job.Execute(i);
     }
 
-    private static void WorkerLoop()
+    private static void WorkerLoop(Worker self, long seen)
     {
         _insideJob = true;
         while (true)
         {
-            Wake.Wait();
-            if (Volatile.Read(ref _generation) < 0) return;
-            var job = _job;
+            seen = WaitForJob(self, seen);
+            if (_exiting) return;
+            Interlocked.Increment(ref _inFlight);
             try
             {
-                if (job != null) Drain(job, _jobCount);
-            }
-            catch (Exception e)
-            {
-                _error = e;
+                // Take part only in the job that woke us, and only while it has a free slot.
+                if (Volatile.Read(ref _generation) == seen && Interlocked.Decrement(ref _slots) >= 0 && _job is { } job)
+                {
+                    try { Drain(job, _jobCount); }
+                    catch (Exception e) { _error = e; }
+                }
             }
             finally
             {
-                Interlocked.Decrement(ref _pending);
+                Interlocked.Decrement(ref _inFlight);
             }
         }
+    }
+
+    /// <summary>Returns the first job counter different from <paramref name="seen"/>: polls it for a while, then
+    /// blocks until <see cref="Run"/> (or <see cref="SetCount"/>) wakes this worker.</summary>
+    private static long WaitForJob(Worker self, long seen)
+    {
+        long g;
+        long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
+        while ((g = Volatile.Read(ref _generation)) == seen && !_exiting)
+        {
+            if (System.Diagnostics.Stopwatch.GetTimestamp() < deadline)
+            {
+                Thread.SpinWait(16);
+                continue;
+            }
+            Interlocked.Exchange(ref self.Sleeping, 1);
+            if ((g = Volatile.Read(ref _generation)) != seen || _exiting)
+            {
+                // A job came while we were going to sleep. If Run already took our flag it has released (or will
+                // release) the semaphore once: consume that so the count stays balanced.
+                if (Interlocked.Exchange(ref self.Sleeping, 0) == 0) self.Wake.Wait();
+                return g;
+            }
+            self.Wake.Wait();
+            deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
+        }
+        return g;
     }
 }
