@@ -287,6 +287,15 @@ public static class Activations
         return ByFunction.TryGetValue(activation, out var name) ? name : null;
     }
 
+    /// <summary>The fused kernel epilogue equivalent to <paramref name="activation"/> ("linear" is None, "relu"
+    /// with Keras's defaults is Relu), or null when it cannot be fused and must run as its own op.</summary>
+    internal static KerasNet.Backend.FusedActivation? Fusable(Func<Tensor, Tensor> activation) => NameOf(activation) switch
+    {
+        "linear" => KerasNet.Backend.FusedActivation.None,
+        "relu" => KerasNet.Backend.FusedActivation.Relu,
+        _ => null,
+    };
+
     /// <summary>An activation as Keras's config holds it: the name of a built-in, or for a custom function a
     /// <c>{"class_name": "function", ...}</c> object that records the method name (and cannot be read back
     /// without re-supplying the function).</summary>

@@ -26,6 +26,7 @@ internal enum OpCode
     ConvTranspose,
     Pool,
     Copy,
+    Linear,
 }
 
 /// <summary>One recorded op: inputs, output, and what its vector-Jacobian rule needs. A struct kept in a

@@ -33,6 +33,7 @@ internal static class Vjp
             }
             case OpCode.Reduce: ReduceRule(ref n, g, tape); break;
             case OpCode.MatMul: MatMulRule(ref n, g, tape); break;
+            case OpCode.Linear: LinearRule(ref n, g, tape); break;
             case OpCode.Reshape:
                 tape.Accumulate(n.SlotA, Ops.Reshape(g, n.A.Shape));
                 break;
@@ -114,9 +115,16 @@ internal static class Vjp
                 break;
             }
             case OpCode.Conv:
-                if (n.SlotA >= 0) tape.Accumulate(n.SlotA, Ops.ConvBackwardInput(n.Conv, g, n.B, n.A.Shape));
-                if (n.SlotB >= 0) tape.Accumulate(n.SlotB, Ops.ConvBackwardFilter(n.Conv, n.A, g, n.B.Shape));
+            {
+                // A fused bias and ReLU (I0) come off first: the ReLU mask from the output, the bias gradient as
+                // the sum of the masked gradient over every output pixel.
+                var gz = ActivationGradient(g, n.Out, (FusedActivation)n.I0);
+                if (n.SlotA >= 0) tape.Accumulate(n.SlotA, Ops.ConvBackwardInput(n.Conv, gz, n.B, n.A.Shape));
+                if (n.SlotB >= 0) tape.Accumulate(n.SlotB, Ops.ConvBackwardFilter(n.Conv, n.A, gz, n.B.Shape));
+                if (n.SlotC >= 0) tape.Accumulate(n.SlotC, Ops.SumTo(gz, n.C.Shape));
+                if (!gz.Equals(g)) gz.Dispose();
                 break;
+            }
             case OpCode.ConvTranspose:
                 // y = convT(x, w) is the input-gradient of conv(y', w) at dy = x, so:
                 if (n.SlotA >= 0) tape.Accumulate(n.SlotA, Ops.ConvForward(n.Conv, g, n.B, n.A.Shape));
@@ -156,23 +164,10 @@ internal static class Vjp
             case UnaryOp.Expm1: { using var one = Ops.ScalarLike(g, 1); using var d = Ops.Add(y, one); r = Ops.Multiply(g, d); break; }
             case UnaryOp.Sin: { using var c = Ops.Cos(x); r = Ops.Multiply(g, c); break; }
             case UnaryOp.Cos: { using var s = Ops.Sin(x); using var t = Ops.Multiply(g, s); r = Ops.Negative(t); break; }
-            case UnaryOp.Tanh:
-            {
-                using var y2 = Ops.Square(y);
-                using var one = Ops.ScalarLike(g, 1);
-                using var d = Ops.Subtract(one, y2);
-                r = Ops.Multiply(g, d);
-                break;
-            }
-            case UnaryOp.Sigmoid:
-            {
-                using var one = Ops.ScalarLike(g, 1);
-                using var d = Ops.Subtract(one, y);
-                using var t = Ops.Multiply(y, d);
-                r = Ops.Multiply(g, t);
-                break;
-            }
-            case UnaryOp.Relu: { using var s = Ops.Unary(UnaryOp.Step, x); r = Ops.Multiply(g, s); break; }
+            // One fused pass each: g·(1 − y²), g·y·(1 − y), g where x > 0.
+            case UnaryOp.Tanh: r = Ops.Binary(BinaryOp.TanhBackward, g, y, "TanhBackward"); break;
+            case UnaryOp.Sigmoid: r = Ops.Binary(BinaryOp.SigmoidBackward, g, y, "SigmoidBackward"); break;
+            case UnaryOp.Relu: r = Ops.Binary(BinaryOp.ReluBackward, g, x, "ReluBackward"); break;
             case UnaryOp.LeakyRelu:
             {
                 using var zero = Ops.ScalarLike(x, 0);
@@ -390,4 +385,46 @@ internal static class Vjp
     }
 
     private static Tensor ReduceBatch(Tensor grad, Shape target) => Ops.SumTo(grad, target);
+
+    /// <summary>The gradient before a fused activation, given the gradient after it and the op's output.</summary>
+    private static Tensor ActivationGradient(Tensor g, Tensor output, FusedActivation activation) => activation switch
+    {
+        FusedActivation.None => g,
+        FusedActivation.Relu => Ops.Binary(BinaryOp.ReluBackward, g, output, "ReluBackward"),
+        _ => throw new InvalidOperationException($"No gradient rule for the fused activation {activation}."),
+    };
+
+    /// <summary>y = act(x·W + b) with x (..., in): gz = the gradient through act, dx = gz·Wᵀ, dW = xᵀ·gz over the
+    /// rows of x folded together, db = the column sums of gz.</summary>
+    private static void LinearRule(ref TapeNode n, Tensor g, GradientTape tape)
+    {
+        var x = n.A;
+        var kernel = n.B;
+        var gz = ActivationGradient(g, n.Out, (FusedActivation)n.I0);
+        int k = kernel.Shape[0], units = kernel.Shape[1];
+        long rows = k == 0 ? 0 : x.Size / k;
+        var backend = x.Backend;
+        if (n.SlotA >= 0)
+        {
+            var dx = Tensor.Empty(x.Shape, DType.Float32, backend);
+            if (rows > 0 && k > 0)
+            {
+                if (units == 0) backend.Fill(dx.Buffer, DType.Float32, dx.Size, 0);
+                else backend.MatMul(MatMulParams.Dense(1, checked((int)rows), k, units, transB: true), gz.Buffer, 0, kernel.Buffer, 0, dx.Buffer, 0);
+            }
+            tape.Accumulate(n.SlotA, dx);
+        }
+        if (n.SlotB >= 0)
+        {
+            var dw = Tensor.Empty(kernel.Shape, DType.Float32, backend);
+            if (k > 0 && units > 0)
+            {
+                if (rows == 0) backend.Fill(dw.Buffer, DType.Float32, dw.Size, 0);
+                else backend.MatMul(MatMulParams.Dense(1, k, units, checked((int)rows), transA: true), x.Buffer, 0, gz.Buffer, 0, dw.Buffer, 0);
+            }
+            tape.Accumulate(n.SlotB, dw);
+        }
+        if (n.SlotC >= 0) tape.Accumulate(n.SlotC, Ops.SumTo(gz, n.C.Shape));
+        if (!gz.Equals(g)) gz.Dispose();
+    }
 }

@@ -114,14 +114,27 @@ public static partial class Ops
         Conv(inputs, kernel, [strides, strides], padding, [dilationRate, dilationRate]);
 
     /// <summary>Convolution with per-axis strides and dilation (one entry per spatial axis; a single entry applies to all).</summary>
-    public static Tensor Conv(Tensor inputs, Tensor kernel, ReadOnlySpan<int> strides, string padding, ReadOnlySpan<int> dilationRate)
+    public static Tensor Conv(Tensor inputs, Tensor kernel, ReadOnlySpan<int> strides, string padding, ReadOnlySpan<int> dilationRate) =>
+        Conv(inputs, kernel, strides, padding, dilationRate, default, FusedActivation.None);
+
+    /// <summary>A convolution layer's forward pass as one fused kernel: <c>act(conv(inputs, kernel) + bias)</c>,
+    /// with bias (OutC) or null; the bias and activation are applied while each block of output is in cache.</summary>
+    public static Tensor Conv(Tensor inputs, Tensor kernel, ReadOnlySpan<int> strides, string padding, ReadOnlySpan<int> dilationRate,
+        Tensor bias, FusedActivation activation)
     {
         var p = ConvSetup(inputs, kernel, strides, padding, dilationRate, "Conv", out bool oneD);
-        var y = Tensor.Empty(oneD ? new Shape(p.N, p.OutW, p.OutC) : new Shape(p.N, p.OutH, p.OutW, p.OutC), DType.Float32, inputs.Backend);
-        inputs.Backend.Conv2D(p, inputs.Buffer, kernel.Buffer, y.Buffer);
-        if (GradientTape.ShouldRecord(inputs, kernel) is { } tape)
+        if (!bias.IsNull)
         {
-            var node = new TapeNode { Op = OpCode.Conv, A = inputs, B = kernel, Out = y, Conv = p };
+            CheckFloat(bias, "Conv", "bias");
+            CheckSameBackend(inputs, bias, "Conv");
+            if (bias.Shape.Rank != 1 || bias.Shape[0] != p.OutC)
+                throw new ArgumentException($"Conv: the bias must have shape ({p.OutC}); got {bias.Shape}.", nameof(bias));
+        }
+        var y = Tensor.Empty(oneD ? new Shape(p.N, p.OutW, p.OutC) : new Shape(p.N, p.OutH, p.OutW, p.OutC), DType.Float32, inputs.Backend);
+        inputs.Backend.Conv2D(p, inputs.Buffer, kernel.Buffer, y.Buffer, bias.IsNull ? null : bias.Buffer, activation);
+        if (GradientTape.ShouldRecord(inputs, kernel, bias) is { } tape)
+        {
+            var node = new TapeNode { Op = OpCode.Conv, A = inputs, B = kernel, C = bias, Out = y, Conv = p, I0 = (int)activation };
             tape.Record(ref node);
         }
         return y;

@@ -128,6 +128,10 @@ public abstract class BaseConv : Layer
         base.Build(inputShape);
     }
 
+    /// <summary>Whether <see cref="ConvolutionOp"/> is the plain <see cref="Ops.Conv(Tensor, Tensor, ReadOnlySpan{int}, string, ReadOnlySpan{int})"/>,
+    /// so the bias and a linear or ReLU activation can be fused into it.</summary>
+    private protected virtual bool FusesEpilogue => true;
+
     /// <summary>The convolution itself (without bias and activation).</summary>
     private protected virtual Tensor ConvolutionOp(Tensor inputs, Tensor kernel) =>
         Ops.Conv(inputs, kernel, _strides, Padding, _dilationRate);
@@ -137,6 +141,13 @@ public abstract class BaseConv : Layer
     {
         if (Kernel is null) throw new InvalidOperationException($"Layer '{Name}' ({ClassName}) is not built; call it through Apply, or Build it first.");
         ComputeOutputShape(inputs.Shape);
+        if (FusesEpilogue && Activations.Fusable(_activation) is { } fused)
+        {
+            // Convolution, bias and ReLU in one kernel.
+            var yf = Ops.Conv(inputs, Kernel.Value, _strides, Padding, _dilationRate, Bias is null ? default : Bias.Value, fused);
+            if (ActivityRegularizer is not null) AddLoss(ActivityRegularizer.Call(yf));
+            return yf;
+        }
         var y = ConvolutionOp(inputs, Kernel.Value);
         return ConvOutput.Finish(y, Bias, _activation, ActivityRegularizer, ActivityRegularizer is null ? null : AddLoss);
     }

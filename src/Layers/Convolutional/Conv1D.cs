@@ -40,6 +40,8 @@ public sealed class Conv1D : BaseConv
     {
     }
 
+    private protected override bool FusesEpilogue => Padding != "causal";
+
     private protected override Tensor ConvolutionOp(Tensor inputs, Tensor kernel)
     {
         if (Padding != "causal") return base.ConvolutionOp(inputs, kernel);

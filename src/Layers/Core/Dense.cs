@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using KerasNet.Backend;
 using KerasNet.Constraints;
 using KerasNet.Initializers;
 using KerasNet.Models;
@@ -101,10 +102,11 @@ public sealed class Dense : Layer
     /// <inheritdoc/>
     public override Tensor Call(Tensor inputs, bool training = false)
     {
-        // (..., in) @ (in, units): for rank > 2 MatMul broadcasts the kernel over the leading axes.
-        var x = Ops.MatMul(inputs, Kernel.Value);
-        if (_bias is not null) x = Ops.Add(x, _bias.Value);
-        x = _activation(x);
+        // (..., in) @ (in, units) + bias, then the activation: one fused GEMM when the activation is linear or
+        // ReLU, otherwise the fused GEMM and the activation as its own op.
+        var fused = Activations.Fusable(_activation);
+        var x = Ops.Linear(inputs, Kernel.Value, _bias is null ? default : _bias.Value, fused ?? FusedActivation.None);
+        if (fused is null) x = _activation(x);
         if (ActivityRegularizer is not null) AddLoss(ActivityRegularizer.Call(x));
         return x;
     }
