@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using KerasNet.Backend;
 
@@ -49,6 +50,7 @@ internal sealed unsafe partial class CpuBackend
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void UnaryF32(UnaryOp op, ReadOnlySpan<float> x, Span<float> y, float alpha)
     {
         switch (op)
@@ -96,6 +98,7 @@ internal sealed unsafe partial class CpuBackend
 
     private static double Expm1(double x) => Math.Abs(x) < 1e-5 ? x * (1 + x * (0.5 + x / 6)) : Math.Exp(x) - 1.0;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UnaryOther(UnaryOp op, CpuBuffer x, CpuBuffer y, DType dtype, int n)
     {
         switch (dtype, op)
@@ -158,6 +161,7 @@ internal sealed unsafe partial class CpuBackend
 
         public void Configure(long rows, int rowLen, bool segmented, int chunk) { _rows = rows; _rowLen = rowLen; _segmented = segmented; _chunk = chunk; }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Execute(int index)
         {
             var p = Plan;
@@ -232,6 +236,7 @@ internal sealed unsafe partial class CpuBackend
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BinaryRowF32(BinaryOp op, float* a, int sa, float* b, int sb, float* y, int n)
     {
         var ys = new Span<float>(y, n);
@@ -306,6 +311,7 @@ internal sealed unsafe partial class CpuBackend
 
     /// <summary>The activation gradients over contiguous runs: dy = <paramref name="a"/>, the activation's
     /// output (or ReLU's input) = <paramref name="b"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ActivationBackwardRow(BinaryOp op, float* a, float* b, float* y, int n)
     {
         int i = 0;
@@ -363,6 +369,7 @@ internal sealed unsafe partial class CpuBackend
         return (a % b != T.Zero) && ((a < T.Zero) != (b < T.Zero)) ? q - T.One : q;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BinaryRowBool(BinaryOp op, byte* a, int sa, byte* b, int sb, byte* y, int n)
     {
         for (int i = 0; i < n; i++)
@@ -455,6 +462,7 @@ internal sealed unsafe partial class CpuBackend
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WhereRow<T>(byte* c, int sc, T* a, int sa, T* b, int sb, T* y, int n) where T : unmanaged
     {
         for (int i = 0; i < n; i++) y[i] = c[(long)i * sc] != 0 ? a[(long)i * sa] : b[(long)i * sb];

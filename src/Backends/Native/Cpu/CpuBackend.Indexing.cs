@@ -1,9 +1,11 @@
+using System.Runtime.CompilerServices;
 using KerasNet.Backend;
 
 namespace KerasNet.Backends.Native.Cpu;
 
 internal sealed unsafe partial class CpuBackend
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Gather(DeviceBuffer x, DeviceBuffer indices, DType indexType, DeviceBuffer y, DType dtype, int outer, int axisSize, int inner, int count)
     {
         byte* xs = Cpu(x).Pointer;
@@ -25,6 +27,7 @@ internal sealed unsafe partial class CpuBackend
             }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ScatterAdd(DeviceBuffer updates, DeviceBuffer indices, DType indexType, DeviceBuffer y, int outer, int axisSize, int inner, int count)
     {
         float* u = Cpu(updates).F32;
@@ -76,6 +79,7 @@ internal sealed unsafe partial class CpuBackend
 
         public void Set(in StridedCopyParams p, byte* src, byte* dst, int size) { _p = p; _src = src; _dst = dst; _size = size; }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Execute(int index)
         {
             var p = _p;
@@ -105,6 +109,7 @@ internal sealed unsafe partial class CpuBackend
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void CopyRow(byte* src, int ss, byte* dst, int ds, int len, int size)
         {
             if (ss == 1 && ds == 1)

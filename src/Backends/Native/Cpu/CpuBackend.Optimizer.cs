@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using KerasNet.Backend;
 
@@ -72,6 +73,7 @@ internal sealed unsafe partial class CpuBackend
             else Sgd(start, end);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Sgd(long start, long end)
         {
             float lr = Lr, mu = P.Momentum;
@@ -105,6 +107,7 @@ internal sealed unsafe partial class CpuBackend
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Adam(long start, long end)
         {
             float alpha = Lr, b1 = 1f - P.Beta1, b2 = 1f - P.Beta2, eps = P.Epsilon;

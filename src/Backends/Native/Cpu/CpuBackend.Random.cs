@@ -31,12 +31,14 @@ internal sealed unsafe partial class CpuBackend
 
         public override void Execute(int index) => Execute(index * SegmentLength, Math.Min(_n, (index + 1) * SegmentLength));
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int start, int end)
         {
             uint k0 = (uint)_seed, k1 = (uint)(_seed >> 32);
             for (int i = start; i < end; i++) _y[i] = Sample(i, k0, k1);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private float Sample(int i, uint k0, uint k1)
         {
             switch (_d)
@@ -91,6 +93,7 @@ internal static class Philox
         private uint _e0;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Words Block(ulong counter, uint stream, uint k0, uint k1)
     {
         uint c0 = (uint)counter, c1 = (uint)(counter >> 32), c2 = stream, c3 = 0;

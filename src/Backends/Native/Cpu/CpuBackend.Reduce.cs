@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using KerasNet.Backend;
 
@@ -8,6 +9,7 @@ internal sealed unsafe partial class CpuBackend
     [ThreadStatic] private static ReduceJob? t_reduceJob;
     [ThreadStatic] private static SoftmaxJob? t_softmaxJob;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Reduce(ReduceOp op, DeviceBuffer x, DeviceBuffer y, DType dtype, int outer, int reduce, int inner)
     {
         var xb = Cpu(x);
@@ -38,6 +40,7 @@ internal sealed unsafe partial class CpuBackend
 
         public void Set(ReduceOp op, float* x, float* y, int reduce, int inner) { _op = op; _x = x; _y = y; _reduce = reduce; _inner = inner; }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Execute(int o)
         {
             int r = _reduce, inner = _inner;
@@ -101,6 +104,7 @@ internal sealed unsafe partial class CpuBackend
     }
 
     /// <summary>Sum of a row in blocks, each vectorised, accumulated in double: float32-exact for any length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float SumPrecise(ReadOnlySpan<float> row)
     {
         const int Block = 1024;
@@ -110,6 +114,7 @@ internal sealed unsafe partial class CpuBackend
         return (float)total;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ReduceInt(ReduceOp op, CpuBuffer x, CpuBuffer y, DType dtype, int outer, int reduce, int inner)
     {
         for (int o = 0; o < outer; o++)
@@ -134,6 +139,7 @@ internal sealed unsafe partial class CpuBackend
             }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ArgReduce(bool max, DeviceBuffer x, DeviceBuffer y, int outer, int reduce, int inner)
     {
         var xb = Cpu(x).F32;
@@ -153,6 +159,7 @@ internal sealed unsafe partial class CpuBackend
             }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Softmax(DeviceBuffer x, DeviceBuffer y, int rows, int cols, bool log)
     {
         var job = t_softmaxJob ??= new SoftmaxJob();
@@ -178,6 +185,7 @@ internal sealed unsafe partial class CpuBackend
     }
 
     /// <summary>Stable softmax of one row; returns log(sum(exp(x - max))) + max (the log-sum-exp).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float SoftmaxRow(ReadOnlySpan<float> x, Span<float> y, bool log)
     {
         float max = TensorPrimitives.Max(x);
@@ -197,6 +205,7 @@ internal sealed unsafe partial class CpuBackend
         return MathF.Log(sum) + max;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SoftmaxCrossEntropy(DeviceBuffer logits, DeviceBuffer labels, DType labelType, DeviceBuffer loss, DeviceBuffer? gradient, int rows, int cols)
     {
         float* x = Cpu(logits).F32;

@@ -57,6 +57,7 @@ internal sealed unsafe partial class CpuBackend : IBackend
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ClearPool()
     {
         lock (_poolGate)
@@ -105,6 +106,7 @@ internal sealed unsafe partial class CpuBackend : IBackend
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Cast(DeviceBuffer source, DType sourceType, DeviceBuffer destination, DType destinationType, long count)
     {
         var s = Cpu(source);

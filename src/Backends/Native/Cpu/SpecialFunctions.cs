@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace KerasNet.Backends.Native.Cpu;
 
 /// <summary>Scalar special functions the BCL lacks, accurate to better than float32 precision.</summary>
@@ -5,6 +6,7 @@ internal static class SpecialFunctions
 {
     /// <summary>The error function: a Maclaurin series near 0 (keeps relative accuracy for tiny x) and the
     /// Chebyshev-fitted erfc of Numerical Recipes (fractional error below 1.2e-7) elsewhere.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Erf(double x)
     {
         double ax = Math.Abs(x);
