@@ -227,8 +227,10 @@ extern "C" __global__ void copy_1(const u8* src, u8* dst, CopyArgs p) { kn_copy(
 extern "C" __global__ void copy_4(const u32* src, u32* dst, CopyArgs p) { kn_copy(src, dst, p); }
 extern "C" __global__ void copy_8(const u64* src, u64* dst, CopyArgs p) { kn_copy(src, dst, p); }
 
-// ----- GEMM / convolution epilogue: c = act(c + bias[j]) over batch x rows x cols (row stride ldc) -----
-extern "C" __global__ void bias_act(float* c, i64 ldc, i64 strideC, int batch, int rows, int cols, const float* bias, int relu)
+// ----- GEMM / convolution epilogue: c = act(c + bias[j]) over batch x rows x cols (row stride ldc); with scaleC
+// first c = scale * c (scale 0 overwrites without reading, as beta = 0 does) -----
+extern "C" __global__ void bias_act(float* c, i64 ldc, i64 strideC, int batch, int rows, int cols, const float* bias, int relu,
+    int scaleC, float scale)
 {
     i64 per = (i64)rows * cols;
     KN_LOOP(i, per * batch)
@@ -237,6 +239,7 @@ extern "C" __global__ void bias_act(float* c, i64 ldc, i64 strideC, int batch, i
         i64 row = r / cols, col = r - row * cols;
         float* p = c + b * strideC + row * ldc + col;
         float v = *p;
+        if (scaleC) v = scale == 0.f ? 0.f : v * scale;
         if (bias) v = v + bias[col];
         if (relu) v = (v > 0.f || v != v) ? v : 0.f;
         *p = v;
