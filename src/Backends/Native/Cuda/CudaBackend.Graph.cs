@@ -36,9 +36,11 @@ internal sealed unsafe partial class CudaBackend
             _liveGraphs++;
         }
         nint g = 0;
+        bool recorded = false;
         try
         {
             step();
+            recorded = true;
         }
         finally
         {
@@ -46,10 +48,12 @@ internal sealed unsafe partial class CudaBackend
             {
                 _capture = null;
                 int r = _cu.cuStreamEndCapture(_stream, &g);
-                if (r != CudaDriver.Success)
+                if (!recorded || r != CudaDriver.Success)
                 {
+                    // The step threw (its exception goes on) or the capture was invalidated.
+                    if (g != 0) _cu.cuGraphDestroy(g);
                     graph.DisposeCore(destroyNative: false);
-                    throw _cu.Error(r, "cuStreamEndCapture");
+                    if (recorded) throw _cu.Error(r, "cuStreamEndCapture");
                 }
             }
         }
