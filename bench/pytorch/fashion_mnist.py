@@ -83,7 +83,9 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
     p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--device", default="cpu", help="torch device: cpu or cuda")
     a = p.parse_args()
+    dev = torch.device(a.device)
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     xtr, ytr, xte, yte = load(a.data)
@@ -92,14 +94,16 @@ def main():
     split = int(len(xtr) * 0.9)
     xv, yv, xtr, ytr = xtr[split:], ytr[split:], xtr[:split], ytr[:split]
     cls, bs = MODELS[a.model]
-    model = cls()
+    model = cls().to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
-    x = torch.from_numpy(xtr).unsqueeze(1)
-    y = torch.from_numpy(ytr)
+    x = torch.from_numpy(xtr).unsqueeze(1).to(dev)
+    y = torch.from_numpy(ytr).to(dev)
     times = []
     for _ in range(a.epochs):
         model.train()
-        perm = torch.randperm(len(x))
+        perm = torch.randperm(len(x), device=dev)
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
         t0 = time.perf_counter()
         for s in range(0, len(x), bs):
             idx = perm[s:s + bs]
@@ -107,13 +111,15 @@ def main():
             loss = F.cross_entropy(model(x[idx]), y[idx])
             loss.backward()
             opt.step()
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
         times.append(time.perf_counter() - t0)
 
     def accuracy(xs, ys):
         model.eval()
         with torch.no_grad():
-            logits = torch.cat([model(torch.from_numpy(xs[s:s + 512]).unsqueeze(1)) for s in range(0, len(xs), 512)])
-        return float((logits.argmax(1).numpy() == ys).mean())
+            logits = torch.cat([model(torch.from_numpy(xs[s:s + 512]).unsqueeze(1).to(dev)) for s in range(0, len(xs), 512)])
+        return float((logits.argmax(1).cpu().numpy() == ys).mean())
 
     val_acc, test_acc = accuracy(xv, yv), accuracy(xte, yte)
 
@@ -122,13 +128,15 @@ def main():
         model.eval()
         with torch.no_grad():
             for s in range(0, len(xs), batch):
-                model(torch.from_numpy(xs[s:s + batch]).unsqueeze(1))
+                model(torch.from_numpy(xs[s:s + batch]).unsqueeze(1).to(dev))
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
 
     predict(xte)  # warm-up
     t0 = time.perf_counter()
     predict(xte)
     predict_sec = time.perf_counter() - t0
-    print(json.dumps({"model": a.model, "epochs": a.epochs, "threads": a.threads,
+    print(json.dumps({"model": a.model, "epochs": a.epochs, "threads": a.threads, "device": a.device,
                       "sec_per_epoch": round(sum(times) / len(times), 3),
                       "val_accuracy": round(val_acc, 4), "test_accuracy": round(test_acc, 4),
                       "predict_samples_per_sec": round(len(xte) / predict_sec, 1),
