@@ -8,6 +8,7 @@ using System.Text.Json;
 using KerasNet;
 using KerasNet.Backends.Native;
 using KerasNet.Callbacks;
+using KerasNet.Data;
 using KerasNet.Datasets;
 using KerasNet.Layers;
 using KerasNet.Losses;
@@ -134,13 +135,8 @@ static double PeakRssMegabytes()
     return -1;
 }
 
-static Array Shape(float[,,] x, bool images)
-{
-    if (!images) return x;
-    var shaped = new float[x.GetLength(0), 28, 28, 1];
-    Buffer.BlockCopy(x, 0, shaped, 0, x.Length * sizeof(float));
-    return shaped;
-}
+// Images are the same row-major floats viewed as (n, 28, 28, 1): no copy.
+static ArrayData Shape(float[,,] x, bool images) => images ? ArrayData.From(x, x.GetLength(0), 28, 28, 1) : x;
 
 static Array Labels(string model, int[] y)
 {

@@ -29,12 +29,14 @@ public sealed class ArrayData
         return new ArrayData(array, new Shape(dims), DTypeOf(array), 0);
     }
 
-    /// <summary>Wraps a flat array as data of <paramref name="shape"/> (first axis = samples).</summary>
+    /// <summary>Wraps an array of any rank as data of <paramref name="shape"/> (first axis = samples), without a
+    /// copy: the elements are read in the array's row-major order, so a float[60000, 28, 28] can be trained on as
+    /// (60000, 28, 28, 1) images.</summary>
     public static ArrayData From(Array flat, params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(flat);
+        ArgumentNullException.ThrowIfNull(shape);
         var s = new Shape(shape);
-        if (flat.Rank != 1) throw new ArgumentException("ArrayData.From(array, shape) takes a flat (1-D) array.", nameof(flat));
         if (s.Size != flat.Length)
             throw new ArgumentException($"The array has {flat.Length} elements but shape {s} needs {s.Size}.", nameof(shape));
         return new ArrayData(flat, s, DTypeOf(flat), 0);
