@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace KerasNet.Backends.Native.Cpu;
 
 /// <summary>A unit of parallel work: <see cref="Execute"/> runs once for every index in [0, count).
@@ -56,6 +57,7 @@ internal static class CpuThreads
     public static int Count => _count;
 
     /// <summary>Sets the number of threads (1 runs everything on the caller).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SetCount(int threads)
     {
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "The thread count must be at least 1.");
@@ -87,6 +89,7 @@ internal static class CpuThreads
     }
 
     /// <summary>Runs <paramref name="job"/> for every index in [0, count) and returns when all are done.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(ParallelJob job, int count)
     {
         if (count <= 0) return;
@@ -137,6 +140,7 @@ internal static class CpuThreads
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RunInline(ParallelJob job, int count)
     {
         bool was = _insideJob;
@@ -148,12 +152,14 @@ internal static class CpuThreads
         finally { _insideJob = was; }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Drain(ParallelJob job, int count)
     {
         int i;
         while ((i = Interlocked.Increment(ref _next) - 1) < count) job.Execute(i);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WorkerLoop(Worker self, long seen)
     {
         _insideJob = true;
@@ -180,6 +186,7 @@ internal static class CpuThreads
 
     /// <summary>Returns the first job counter different from <paramref name="seen"/>: polls it for a while, then
     /// blocks until <see cref="Run"/> (or <see cref="SetCount"/>) wakes this worker.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long WaitForJob(Worker self, long seen)
     {
         long g;
