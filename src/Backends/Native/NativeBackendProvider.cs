@@ -12,7 +12,11 @@ namespace KerasNet.Backends.Native;
 /// the first question about the device, and never throws: an unavailable device says why.</summary>
 public sealed class NativeBackendProvider : IBackendProvider
 {
-    private static readonly Lazy<CpuBackend> Cpu = new(() => new CpuBackend());
+    private static readonly Lazy<CpuBackend> Cpu = new(() =>
+    {
+        KernelWarmup.Start();
+        return new CpuBackend();
+    });
     private static readonly Dictionary<int, CudaBackend> CudaDevices = new();
     private static readonly object CudaGate = new();
 
@@ -81,7 +85,12 @@ public sealed class NativeBackendProvider : IBackendProvider
     }
 
     /// <summary>Sets the number of CPU threads the native kernels use (KERASNET_THREADS sets it at start-up).</summary>
-    public static void SetThreads(int threads) => CpuThreads.SetCount(threads);
+    public static void SetThreads(int threads)
+    {
+        // An application that sets the thread count is about to train: compile the kernels meanwhile.
+        KernelWarmup.Start();
+        CpuThreads.SetCount(threads);
+    }
 
     /// <summary>The number of CPU threads the native kernels use.</summary>
     public static int Threads => CpuThreads.Count;
