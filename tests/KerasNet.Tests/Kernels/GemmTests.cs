@@ -270,10 +270,18 @@ public sealed unsafe class GemmTests
                 {
                     var outBuf = (float[])c.C0.Clone();
                     for (int i = 0; i < 3; i++) c.RunInto(outBuf, GemmIsa.Auto, GemmPath.Auto); // warm-up
-                    long before = GC.GetAllocatedBytesForCurrentThread();
-                    for (int i = 0; i < 20; i++) c.RunInto(outBuf, GemmIsa.Auto, GemmPath.Auto);
-                    long after = GC.GetAllocatedBytesForCurrentThread();
-                    Assert.Equal(0, after - before);
+                    // The runtime itself occasionally allocates a few KB on a thread (tiering, stubs: the
+                    // runtime's own GetAllocatedBytesForCurrentThread test flakes the same way, dotnet/runtime
+                    // #63487), so up to three windows of 20 calls are measured and one must be clean; a kernel that
+                    // allocates on every call, or every few calls, fails all three.
+                    var windows = new List<long>();
+                    for (int attempt = 0; attempt < 3 && (windows.Count == 0 || windows[^1] != 0); attempt++)
+                    {
+                        long before = GC.GetAllocatedBytesForCurrentThread();
+                        for (int i = 0; i < 20; i++) c.RunInto(outBuf, GemmIsa.Auto, GemmPath.Auto);
+                        windows.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+                    }
+                    Assert.True(windows[^1] == 0, $"{c.M}x{c.N}x{c.K} on {threads} threads: every window of 20 calls allocated ({string.Join(", ", windows)} bytes)");
                 }
             }
         }
