@@ -27,6 +27,7 @@ internal enum OpCode
     Pool,
     Copy,
     Linear,
+    LstmSequence,
 }
 
 /// <summary>One recorded op: inputs, output, and what its vector-Jacobian rule needs. A struct kept in a

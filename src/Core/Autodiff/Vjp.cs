@@ -133,6 +133,7 @@ internal static class Vjp
             case OpCode.Pool:
                 tape.Accumulate(n.SlotA, Ops.PoolBackward(n.Pool, n.A, n.Out, g));
                 break;
+            case OpCode.LstmSequence: Ops.LstmBackward(ref n, g, tape); break;
             default:
                 throw new InvalidOperationException($"No gradient rule for {n.Op}.");
         }

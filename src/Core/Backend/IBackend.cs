@@ -120,6 +120,28 @@ public interface IBackend
     void OptimizerUpdate(in OptimizerUpdateParams p, DeviceBuffer learningRate, DeviceBuffer variable, DeviceBuffer gradient,
         DeviceBuffer? slot0, DeviceBuffer? slot1, DeviceBuffer? slot2);
 
+    /// <summary>One time step of a Keras LSTM cell with its default activations (tanh, and sigmoid for the gates),
+    /// for every row r in [0, Batch) and unit j in [0, U), all Float32, rows addressed per <see cref="LstmCellParams"/>:
+    /// <c>z_k = gates[k·U + j] + input[k·U + j]</c> for the gates k = 0 (i), 1 (f), 2 (g), 3 (o);
+    /// <c>i = σ(z_0)</c>, <c>f = σ(z_1)</c>, <c>g = tanh(z_2)</c>, <c>o = σ(z_3)</c> (σ(x) = 1/(1+e^−x));
+    /// <c>c = f·cPrev + i·g</c> (cPrev = 0 when <paramref name="cPrev"/> is null); <c>h = o·tanh(c)</c>.
+    /// Writes i, f, g, o over <paramref name="gates"/> (in place), c to <paramref name="c"/> and, when not null,
+    /// to <paramref name="cCopy"/>, and h to <paramref name="h"/> and <paramref name="hCopy"/> when not null.
+    /// Written rows must not overlap any row read, except each gate row, which is read then overwritten.</summary>
+    void LstmCellForward(in LstmCellParams p, DeviceBuffer gates, DeviceBuffer input, DeviceBuffer? cPrev, DeviceBuffer c,
+        DeviceBuffer? cCopy, DeviceBuffer? h, DeviceBuffer? hCopy);
+
+    /// <summary>The backward pass of <see cref="LstmCellForward"/> for one time step, from the saved activated
+    /// gates i, f, g, o (<paramref name="gates"/>), cPrev (zeros when null) and c: with
+    /// <c>dh = dh1 + dh2</c> (each zero when its buffer is null: <paramref name="dh"/> at <c>p.H</c>,
+    /// <paramref name="dh2"/> at <c>p.HCopy</c>), <c>dc_in</c> (<paramref name="dc"/> at <c>p.DC</c>, zero when null)
+    /// and <c>τ = tanh(c)</c>: <c>dcT = dc_in + dh·o·(1 − τ²)</c>; the pre-activation gradients
+    /// <c>dz_i = dcT·g·i(1−i)</c>, <c>dz_f = dcT·cPrev·f(1−f)</c>, <c>dz_g = dcT·i·(1−g²)</c>,
+    /// <c>dz_o = dh·τ·o(1−o)</c> go to <paramref name="dz"/> in gate order; <c>dcPrev = dcT·f</c> goes to
+    /// <paramref name="dcPrev"/> when not null (it may be the same rows as <paramref name="dc"/>).</summary>
+    void LstmCellBackward(in LstmCellParams p, DeviceBuffer gates, DeviceBuffer? cPrev, DeviceBuffer c, DeviceBuffer? dh,
+        DeviceBuffer? dh2, DeviceBuffer? dc, DeviceBuffer? dcPrev, DeviceBuffer dz);
+
     /// <summary>Waits until all queued work has finished.</summary>
     void Synchronize();
 }

@@ -220,3 +220,50 @@ public readonly struct OptimizerUpdateParams
     /// <summary>Adam with AMSGrad (slot 2 is v̂).</summary>
     public bool Amsgrad { get; init; }
 }
+
+/// <summary>Where one operand of a fused LSTM cell kernel lies: row r of the (Batch, Units) or (Batch, 4·Units)
+/// matrix starts at element <see cref="Offset"/> + r·<see cref="Stride"/> of its buffer. Strided rows let a
+/// kernel read and write one time step of a (batch, timesteps, features) tensor in place.</summary>
+public readonly struct LstmRows
+{
+    /// <summary>Element offset of row 0.</summary>
+    public long Offset { get; init; }
+    /// <summary>Elements between the starts of consecutive rows (at least the row's length).</summary>
+    public int Stride { get; init; }
+
+    /// <summary>Rows starting at <paramref name="offset"/>, <paramref name="stride"/> elements apart.</summary>
+    public static LstmRows At(long offset, int stride) => new() { Offset = offset, Stride = stride };
+}
+
+/// <summary>One time step of the fused LSTM cell (<see cref="IBackend.LstmCellForward"/>) over
+/// <see cref="Batch"/> rows of <see cref="Units"/> units, gates in Keras's order i, f, c (g), o. Every operand
+/// has its own <see cref="LstmRows"/>; an operand whose buffer is passed as null is ignored.</summary>
+public readonly struct LstmCellParams
+{
+    /// <summary>Number of rows (batch size).</summary>
+    public int Batch { get; init; }
+    /// <summary>Number of units U (gate rows are 4·U long).</summary>
+    public int Units { get; init; }
+    /// <summary>Forward: h_{t-1}·recurrent_kernel on entry, the activated gates [i, f, g, o] on return. Backward:
+    /// the activated gates saved by the forward pass.</summary>
+    public LstmRows Gates { get; init; }
+    /// <summary>Forward: the projected input x_t·kernel + bias (4·U per row).</summary>
+    public LstmRows Input { get; init; }
+    /// <summary>c_{t-1} (U per row); a null buffer means zeros.</summary>
+    public LstmRows CPrev { get; init; }
+    /// <summary>c_t: written by the forward pass, read by the backward pass.</summary>
+    public LstmRows C { get; init; }
+    /// <summary>Forward: a second copy of c_t (optional).</summary>
+    public LstmRows CCopy { get; init; }
+    /// <summary>Forward: h_t (optional). Backward: the incoming gradient of h_t (optional, zeros when null).</summary>
+    public LstmRows H { get; init; }
+    /// <summary>Forward: a second copy of h_t (optional). Backward: a second gradient of h_t added to
+    /// <see cref="H"/> (optional).</summary>
+    public LstmRows HCopy { get; init; }
+    /// <summary>Backward: the incoming gradient of c_t (optional, zeros when null).</summary>
+    public LstmRows DC { get; init; }
+    /// <summary>Backward: the gradient of c_{t-1}, written (optional); may be the same rows as <see cref="DC"/>.</summary>
+    public LstmRows DCPrev { get; init; }
+    /// <summary>Backward: the gradient of the pre-activation gates z_t (4·U per row), written.</summary>
+    public LstmRows DZ { get; init; }
+}

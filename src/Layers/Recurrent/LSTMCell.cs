@@ -42,7 +42,10 @@ public sealed class LSTMCell : DropoutRNNCell
     {
         RecurrentActivation = Activations.Get(recurrentActivation ?? "sigmoid");
         UnitForgetBias = unitForgetBias;
+        _stateSize = [units, units];
     }
+
+    private readonly int[] _stateSize;
 
     /// <summary>The gates' activation.</summary>
     public Func<Tensor, Tensor> RecurrentActivation { get; }
@@ -51,7 +54,7 @@ public sealed class LSTMCell : DropoutRNNCell
     public bool UnitForgetBias { get; }
 
     /// <summary>[units, units]: h and c.</summary>
-    public override IReadOnlyList<int> StateSize => [Units, Units];
+    public override IReadOnlyList<int> StateSize => _stateSize;
 
     /// <inheritdoc/>
     protected override Tensor InitialBias(Shape shape)
@@ -88,6 +91,48 @@ public sealed class LSTMCell : DropoutRNNCell
         newStates[0] = h;
         newStates[1] = c;
         return h;
+    }
+
+    /// <summary>Whether the fused whole-sequence op computes this cell: Keras's default activations (tanh and
+    /// sigmoid) and no recurrent dropout in play (input dropout is applied before the projection, as in the step
+    /// loop).</summary>
+    internal bool CanFuse(bool training) =>
+        Activations.NameOf(Activation) == "tanh" && Activations.NameOf(RecurrentActivation) == "sigmoid"
+        && !(training && RecurrentOps.Active(RecurrentDropout));
+
+    /// <summary>The whole sequence as one <see cref="Ops.LstmSequence(Tensor, Tensor, Tensor, Tensor, bool, bool, bool, out Tensor, out Tensor)"/>
+    /// after one fused projection <c>x·kernel + bias</c> of every step; the same numbers as the step loop.</summary>
+    internal override bool TryRunFused(Tensor sequences, ReadOnlySpan<Tensor> initialState, bool training, bool returnSequences, bool goBackwards,
+        bool sequenceInTimeOrder, bool returnState, Span<Tensor> outputs)
+    {
+        if (!CanFuse(training)) return false;
+        var s = sequences.Shape;
+        // Drawn as the step loop draws them: input masks only (no recurrent dropout here).
+        var masks = InputMasks(s[0], s[2], training);
+        var x = sequences;
+        if (masks is not null)
+        {
+            using var m = Ops.Reshape(masks[0], new Shape(s[0], 1, s[2]));
+            x = Ops.Multiply(sequences, m);
+        }
+        var projected = Ops.Linear(x, Kernel.Value, Bias?.Value ?? default);
+        var h0 = initialState.Length > 0 ? initialState[0] : default;
+        var c0 = initialState.Length > 1 ? initialState[1] : default;
+        outputs[0] = Ops.LstmSequence(projected, RecurrentKernel.Value, h0, c0, returnSequences, goBackwards, returnState, sequenceInTimeOrder,
+            out var h, out var c);
+        if (returnState)
+        {
+            outputs[1] = h;
+            outputs[2] = c;
+        }
+        // A recording tape keeps what its backward pass needs; the rest is released now.
+        projected.Dispose();
+        if (masks is not null)
+        {
+            x.Dispose();
+            foreach (var m in masks) m.Dispose();
+        }
+        return true;
     }
 
     /// <inheritdoc/>

@@ -145,19 +145,24 @@ public class RNN : Layer
     // ----- calling -----
 
     /// <summary>The output (the first of <see cref="OutputCount"/>); use <see cref="Run"/> for the states.</summary>
-    public override Tensor Call(Tensor inputs, bool training = false)
-    {
-        var outputs = new Tensor[OutputCount];
-        RunCore(inputs, default, [], training, timeOrder: false, outputs);
-        return outputs[0];
-    }
+    public override Tensor Call(Tensor inputs, bool training = false) => CallMasked(inputs, default, training);
 
     /// <inheritdoc/>
     public override Tensor CallMasked(Tensor inputs, Tensor mask, bool training)
     {
-        var outputs = new Tensor[OutputCount];
+        // The outputs on the stack (no array per call) unless the cell has more than three states.
+        var buffer = new OutputBuffer();
+        int count = OutputCount;
+        Span<Tensor> outputs = count <= OutputBuffer.Length ? ((Span<Tensor>)buffer)[..count] : new Tensor[count];
         RunCore(inputs, mask, [], training, timeOrder: false, outputs);
         return outputs[0];
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(Length)]
+    private struct OutputBuffer
+    {
+        public const int Length = 4;
+        private Tensor _element;
     }
 
     /// <summary>Several inputs (see the multi-output call); returns the first output.</summary>
@@ -215,82 +220,89 @@ public class RNN : Layer
         if (!mask.IsNull && (mask.Rank != 2 || mask.Shape[0] != batch || mask.Shape[1] != steps))
             throw new ArgumentException($"Layer '{Name}' ({ClassName}): the mask should have shape ({batch}, {steps}) for inputs of shape {shape}; got {mask.Shape}.", nameof(mask));
 
-        var runScope = BeginScope(ref _runScope);
-        try
+        // The cell's fused whole-sequence kernel when it has one for this call (LSTM without a mask, recurrent
+        // dropout or custom activations); otherwise the step loop below.
+        bool fused = mask.IsNull && Cell.TryRunFused(sequences, initialState, training, ReturnSequences, GoBackwards, GoBackwards && timeOrder,
+            ReturnState, outputs[..OutputCount]);
+        if (!fused)
         {
-            var states = new Tensor[sizes.Count];
-            var newStates = new Tensor[sizes.Count];
-            for (int i = 0; i < states.Length; i++) states[i] = initialState.Length > 0 ? initialState[i] : Ops.Zeros(new Shape(batch, sizes[i]));
-            var run = Cell.BeginSequence(sequences, training);
-            Tensor[]? stepMasks = null;
-            if (!mask.IsNull)
+            var runScope = BeginScope(ref _runScope);
+            try
             {
-                // (batch, 1) per step, to broadcast over the state's units.
-                var m = mask.DType == DType.Bool ? mask : Ops.Cast(mask, DType.Bool);
-                stepMasks = RecurrentOps.Unstack(Ops.Reshape(m, new Shape(batch, steps, 1)), 1);
-            }
-            bool sameOutputAsState = Cell.OutputSize == sizes[0];
-            Tensor zeros = default;
-            Tensor prevOutput = default;
-            var collected = ReturnSequences ? new Tensor[steps] : null;
-            Tensor last = default;
-            for (int k = 0; k < steps; k++)
-            {
-                int t = GoBackwards ? steps - 1 - k : k;
-                var stepScope = BeginScope(ref _stepScope);
-                Tensor output;
-                try
+                var states = new Tensor[sizes.Count];
+                var newStates = new Tensor[sizes.Count];
+                for (int i = 0; i < states.Length; i++) states[i] = initialState.Length > 0 ? initialState[i] : Ops.Zeros(new Shape(batch, sizes[i]));
+                var run = Cell.BeginSequence(sequences, training);
+                Tensor[]? stepMasks = null;
+                if (!mask.IsNull)
                 {
-                    output = run.Step(t, states, newStates);
-                    if (stepMasks is not null)
+                    // (batch, 1) per step, to broadcast over the state's units.
+                    var m = mask.DType == DType.Bool ? mask : Ops.Cast(mask, DType.Bool);
+                    stepMasks = RecurrentOps.Unstack(Ops.Reshape(m, new Shape(batch, steps, 1)), 1);
+                }
+                bool sameOutputAsState = Cell.OutputSize == sizes[0];
+                Tensor zeros = default;
+                Tensor prevOutput = default;
+                var collected = ReturnSequences ? new Tensor[steps] : null;
+                Tensor last = default;
+                for (int k = 0; k < steps; k++)
+                {
+                    int t = GoBackwards ? steps - 1 - k : k;
+                    var stepScope = BeginScope(ref _stepScope);
+                    Tensor output;
+                    try
                     {
-                        var m = stepMasks[t];
-                        bool outputIsState = output.Equals(newStates[0]);
-                        for (int i = 0; i < newStates.Length; i++) newStates[i] = Ops.Where(m, newStates[i], states[i]);
-                        if (ZeroOutputForMask && ReturnSequences)
+                        output = run.Step(t, states, newStates);
+                        if (stepMasks is not null)
                         {
-                            if (zeros.IsNull) zeros = stepScope.Keep(Ops.ZerosLike(output));
-                            output = Ops.Where(m, output, zeros);
+                            var m = stepMasks[t];
+                            bool outputIsState = output.Equals(newStates[0]);
+                            for (int i = 0; i < newStates.Length; i++) newStates[i] = Ops.Where(m, newStates[i], states[i]);
+                            if (ZeroOutputForMask && ReturnSequences)
+                            {
+                                if (zeros.IsNull) zeros = stepScope.Keep(Ops.ZerosLike(output));
+                                output = Ops.Where(m, output, zeros);
+                            }
+                            else if (outputIsState) output = newStates[0];
+                            else
+                            {
+                                var previous = sameOutputAsState ? states[0] : prevOutput.IsNull ? Ops.ZerosLike(output) : prevOutput;
+                                output = Ops.Where(m, output, previous);
+                            }
                         }
-                        else if (outputIsState) output = newStates[0];
-                        else
-                        {
-                            var previous = sameOutputAsState ? states[0] : prevOutput.IsNull ? Ops.ZerosLike(output) : prevOutput;
-                            output = Ops.Where(m, output, previous);
-                        }
+                        stepScope.Keep(output);
+                        foreach (var s in newStates) stepScope.Keep(s);
                     }
-                    stepScope.Keep(output);
-                    foreach (var s in newStates) stepScope.Keep(s);
+                    finally
+                    {
+                        stepScope.End();
+                    }
+                    (states, newStates) = (newStates, states);
+                    Array.Clear(newStates);
+                    if (collected is not null) collected[k] = output;
+                    prevOutput = output;
+                    last = output;
                 }
-                finally
+                if (collected is not null)
                 {
-                    stepScope.End();
+                    if (GoBackwards && timeOrder) Array.Reverse(collected);
+                    outputs[0] = Ops.Stack(collected, 1);
                 }
-                (states, newStates) = (newStates, states);
-                Array.Clear(newStates);
-                if (collected is not null) collected[k] = output;
-                prevOutput = output;
-                last = output;
+                else outputs[0] = last;
+                if (ReturnState)
+                    for (int i = 0; i < states.Length; i++)
+                    {
+                        var st = states[i];
+                        // Each output is a tensor of its own, so that disposing one never invalidates another.
+                        if (Contains(outputs[..(1 + i)], st) || Contains(initialState, st)) st = Ops.Identity(st);
+                        outputs[1 + i] = st;
+                    }
+                for (int i = 0; i < OutputCount; i++) runScope.Keep(outputs[i]);
             }
-            if (collected is not null)
+            finally
             {
-                if (GoBackwards && timeOrder) Array.Reverse(collected);
-                outputs[0] = Ops.Stack(collected, 1);
+                runScope.End();
             }
-            else outputs[0] = last;
-            if (ReturnState)
-                for (int i = 0; i < states.Length; i++)
-                {
-                    var st = states[i];
-                    // Each output is a tensor of its own, so that disposing one never invalidates another.
-                    if (Contains(outputs[..(1 + i)], st) || Contains(initialState, st)) st = Ops.Identity(st);
-                    outputs[1 + i] = st;
-                }
-            for (int i = 0; i < OutputCount; i++) runScope.Keep(outputs[i]);
-        }
-        finally
-        {
-            runScope.End();
         }
         if (ActivityRegularizer is not null)
             for (int i = 0; i < OutputCount; i++) AddLoss(ActivityRegularizer.Call(outputs[i]));

@@ -42,6 +42,13 @@ public abstract class RNNCell : Layer
     /// <param name="training">Whether dropout applies.</param>
     public virtual RNNSequence BeginSequence(Tensor sequences, bool training) => new SlicedSequence(this, sequences, training);
 
+    /// <summary>Runs the whole recurrence as one fused op when the cell has one that applies to this call (no mask),
+    /// writing the outputs as <see cref="RNN"/> returns them: the sequence (in processing order, or in time order
+    /// with <paramref name="sequenceInTimeOrder"/>) or the last output, then the final states with
+    /// <paramref name="returnState"/>. Returns false (writing nothing) to run the step loop instead.</summary>
+    internal virtual bool TryRunFused(Tensor sequences, ReadOnlySpan<Tensor> initialState, bool training, bool returnSequences, bool goBackwards,
+        bool sequenceInTimeOrder, bool returnState, Span<Tensor> outputs) => false;
+
     /// <summary>Builds from the first input (the step inputs); the states need no weights.</summary>
     public override void Build(IReadOnlyList<Shape> inputShapes)
     {

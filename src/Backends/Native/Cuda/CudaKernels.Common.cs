@@ -144,5 +144,6 @@ template <typename T> __device__ T kn_block_max(T v, T* shared)
         new CudaModule("indexing", Prelude + IndexingSource, IndexingKernels),
         new CudaModule("random", Prelude + RandomSource, RandomKernels),
         new CudaModule("conv", Prelude + ConvSource, ConvKernels),
+        new CudaModule("recurrent", Prelude + RecurrentSource, RecurrentKernels),
     ]);
 }
