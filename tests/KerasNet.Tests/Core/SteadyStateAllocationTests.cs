@@ -62,6 +62,7 @@ public class SteadyStateAllocationTests
     [InlineData("mlp")]
     [InlineData("convnet")]
     [InlineData("cnn")]
+    [InlineData("lstm")]
     public void BenchmarkModelsTrainWithoutManagedAllocations(string name)
     {
         var (model, batch, images) = BenchmarkModel(name);
