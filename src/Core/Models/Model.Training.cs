@@ -220,13 +220,15 @@ public partial class Model
     }
 
     /// <summary>Total loss of the current batch (weighted sum over outputs, plus regularization); updates the trackers.</summary>
+    private readonly ScalarSlot _batchSizeSlot = new("batch_size");
+
     private Tensor ComputeLoss(Tensor sampleWeight, int batch)
     {
         Tensor total = default;
         int outputs = _predBuffer.Length;
         if (_losses!.Length != 1 && _losses.Length != outputs)
             throw new InvalidOperationException($"Model '{Name}' has {outputs} outputs but was compiled with {_losses.Length} losses.");
-        using var batchT = Tensor.Scalar(batch);
+        var batchT = _batchSizeSlot.Get(batch);
         for (int o = 0; o < outputs; o++)
         {
             CheckTargets(_yBuffer[o], _predBuffer[o], o);

@@ -109,6 +109,10 @@ public abstract class Optimizer : IKerasObject
     /// <summary>Whether <see cref="Build"/> has run.</summary>
     public bool Built => _built is not null;
 
+    // The learning rate and the decoupled weight-decay step, kept on the device and uploaded only when they change.
+    private readonly ScalarSlot _learningRateSlot = new("learning_rate");
+    private readonly ScalarSlot _decaySlot = new("weight_decay_step");
+
     /// <summary>Subclasses create their slot variables for one model variable with <see cref="AddSlot"/>.</summary>
     protected virtual Variable[] CreateSlots(Variable variable) => [];
 
@@ -138,7 +142,7 @@ public abstract class Optimizer : IKerasObject
             else _built = variables;
         }
         float lrValue = LearningRate;
-        using var lr = Tensor.Scalar(lrValue);
+        var lr = _learningRateSlot.Get(lrValue);
         Tensor globalScale = default;
         if (GlobalClipnorm is float gc && gc > 0) globalScale = GlobalClipScale(gradients, gc);
         for (int i = 0; i < variables.Count; i++)
@@ -151,7 +155,7 @@ public abstract class Optimizer : IKerasObject
             var clipped = Clip(g, globalScale);
             if (WeightDecay is float wd && wd != 0)
             {
-                using var decay = Tensor.Scalar(wd * lrValue);
+                var decay = _decaySlot.Get(wd * lrValue);
                 using var step = Ops.Multiply(v.Value, decay);
                 v.AssignSub(step);
             }
