@@ -31,10 +31,7 @@ public class SteadyStateAllocationTests
         }
 
         for (int i = 0; i < 20; i++) Step();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 200; i++) Step();
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        AllocationAssert.NoneInOneOfThreeWindows(() => { for (int i = 0; i < 200; i++) Step(); }, "200 hand-written training steps");
     }
 
     [Fact]
@@ -51,7 +48,7 @@ public class SteadyStateAllocationTests
         var probe = new KerasNet.Callbacks.LambdaCallback(
             onTrainBatchBegin: (_, _) => start = GC.GetAllocatedBytesForCurrentThread(),
             onTrainBatchEnd: (_, _) => perStep.Add(GC.GetAllocatedBytesForCurrentThread() - start));
-        AssertSteady(perStep, 40, () => model.Fit(x, y, batchSize: 32, epochs: 3, verbose: 0, callbacks: [probe]), expectedSteps: 96);
+        AllocationAssert.StepsAllocateNothing(perStep, 40, () => model.Fit(x, y, batchSize: 32, epochs: 3, verbose: 0, callbacks: [probe]), expectedSteps: 96);
     }
 
     /// <summary>The four Fashion-MNIST benchmark models of samples/FashionMnist (same layers, batch sizes,
@@ -87,31 +84,7 @@ public class SteadyStateAllocationTests
             onTrainBatchBegin: (_, _) => start = GC.GetAllocatedBytesForCurrentThread(),
             onTrainBatchEnd: (_, _) => perStep.Add(GC.GetAllocatedBytesForCurrentThread() - start));
         // The second epoch is steady state.
-        AssertSteady(perStep, 12, () => model.Fit(xs, ys, batchSize: batch, epochs: 2, verbose: 0, callbacks: [probe]), expectedSteps: 24);
-    }
-
-    /// <summary>Runs <paramref name="fit"/> (which appends each step's allocated bytes to
-    /// <paramref name="perStep"/>) and checks that every step from <paramref name="from"/> on allocated 0 bytes.
-    /// The runtime itself now and then allocates a few KB on a thread that allocates nothing (its own
-    /// GetAllocatedBytesForCurrentThread test flakes so, dotnet/runtime #63487; here about 1 full-suite run in 17
-    /// saw one such step), so a failed window is measured again, up to three times, and one must be clean: a step
-    /// that allocates every time, or every few steps, fails all three. The message lists every window's
-    /// allocating steps.</summary>
-    private static void AssertSteady(List<long> perStep, int from, Action fit, int expectedSteps)
-    {
-        var failures = new List<string>();
-        for (int attempt = 0; attempt < 3; attempt++)
-        {
-            perStep.Clear();
-            fit();
-            Assert.Equal(expectedSteps, perStep.Count);
-            // A repeat starts warm: only its first two steps (a new Fit call's first batch) are left out.
-            int skip = attempt == 0 ? from : 2;
-            var bad = perStep.Select((bytes, step) => (bytes, step)).Skip(skip).Where(p => p.bytes != 0).ToList();
-            if (bad.Count == 0) return;
-            failures.Add($"window {attempt + 1}: {string.Join(", ", bad.Select(p => $"step {p.step}: {p.bytes} B"))}");
-        }
-        Assert.Fail($"Every window had steps that allocated: {string.Join("; ", failures)}");
+        AllocationAssert.StepsAllocateNothing(perStep, 12, () => model.Fit(xs, ys, batchSize: batch, epochs: 2, verbose: 0, callbacks: [probe]), expectedSteps: 24);
     }
 
     private static (KerasNet.Models.Model Model, int Batch, bool Images) BenchmarkModel(string name)

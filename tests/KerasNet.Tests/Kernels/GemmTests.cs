@@ -270,18 +270,10 @@ public sealed unsafe class GemmTests
                 {
                     var outBuf = (float[])c.C0.Clone();
                     for (int i = 0; i < 3; i++) c.RunInto(outBuf, GemmIsa.Auto, GemmPath.Auto); // warm-up
-                    // The runtime itself occasionally allocates a few KB on a thread (tiering, stubs: the
-                    // runtime's own GetAllocatedBytesForCurrentThread test flakes the same way, dotnet/runtime
-                    // #63487), so up to three windows of 20 calls are measured and one must be clean; a kernel that
-                    // allocates on every call, or every few calls, fails all three.
-                    var windows = new List<long>();
-                    for (int attempt = 0; attempt < 3 && (windows.Count == 0 || windows[^1] != 0); attempt++)
+                    AllocationAssert.NoneInOneOfThreeWindows(() =>
                     {
-                        long before = GC.GetAllocatedBytesForCurrentThread();
                         for (int i = 0; i < 20; i++) c.RunInto(outBuf, GemmIsa.Auto, GemmPath.Auto);
-                        windows.Add(GC.GetAllocatedBytesForCurrentThread() - before);
-                    }
-                    Assert.True(windows[^1] == 0, $"{c.M}x{c.N}x{c.K} on {threads} threads: every window of 20 calls allocated ({string.Join(", ", windows)} bytes)");
+                    }, $"{c.M}x{c.N}x{c.K} on {threads} threads, 20 calls");
                 }
             }
         }
