@@ -270,7 +270,8 @@ extern "C" __global__ void adam_update(i64 n, const float* lr, float scale, floa
         m[i] = mi;
         float vi = v[i] + (gi * gi - v[i]) * b2;
         v[i] = vi;
-        if (vhat) { vi = fmaxf(vhat[i], vi); vhat[i] = vi; }
+        // kn_maxf, not fmaxf: a NaN second moment propagates into v̂ and w as MathF.Max does on the CPU device.
+        if (vhat) { vi = kn_maxf(vhat[i], vi); vhat[i] = vi; }
         w[i] = w[i] - mi * alpha / (sqrtf(vi) + eps);
     }
 }

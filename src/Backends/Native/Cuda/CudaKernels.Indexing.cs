@@ -25,6 +25,8 @@ template <typename T> __device__ __forceinline__ void kn_gather(const T* x, cons
         if (idx < 0 || idx >= axisSize)
         {
             kn_report(err, ERR_INDEX, j, idx);
+            // An empty axis has nothing to clamp to: write zero rather than read outside x.
+            if (axisSize <= 0) { y[t] = (T)0; continue; }
             idx = idx < 0 ? 0 : axisSize - 1;
         }
         y[t] = x[(o * axisSize + idx) * inner + i];
