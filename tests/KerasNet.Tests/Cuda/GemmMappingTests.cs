@@ -118,6 +118,43 @@ public class GemmMappingTests
                 $"element {i}: {actual[i]} vs {expected[i]} (mapped {g})");
     }
 
+    [Theory]
+    [InlineData(7, 3)]
+    [InlineData(6, 3)]
+    [InlineData(5, 1)]
+    [InlineData(2, 5)]
+    public void ABatchSplitIntoPartsComputesWhatOneCallDoes(int batch, int maxBatch)
+    {
+        // The backend gives cuBLAS at most MaxBatchPerCall entries per call, each part's operands offset by
+        // first·stride; split finer here, the parts must reproduce the single call (broadcast A included).
+        Assert.True(GemmMapping.MaxBatchPerCall <= 65535);
+        int m = 3, n = 4, k = 5;
+        var p = new MatMulParams
+        {
+            Batch = batch, M = m, N = n, K = k, Lda = k, Ldb = n, Ldc = n,
+            StrideA = 0, StrideB = (long)k * n, StrideC = (long)m * n, Alpha = 1f, Beta = 0.5f,
+        };
+        var rng = new Random(batch * 10 + maxBatch);
+        float[] Fill(long count) => Enumerable.Range(0, (int)count).Select(_ => (float)Math.Round(rng.NextDouble() * 4 - 2, 2)).ToArray();
+        var a = Fill(m * k);
+        var b = Fill((long)k * n * batch);
+        var c = Fill((long)m * n * batch);
+        var g = GemmMapping.Map(p);
+        Assert.False(g.Sequential);
+        var whole = (float[])c.Clone();
+        ColumnMajorSgemm(g, b, 0, a, 0, whole, 0);
+        var parts = (float[])c.Clone();
+        int calls = 0;
+        for (int first = 0; first < g.Batch; first += maxBatch, calls++)
+        {
+            var part = GemmMapping.Part(g, first, maxBatch);
+            Assert.InRange(part.Batch, 1, maxBatch);
+            ColumnMajorSgemm(part, b, first * part.StrideA, a, first * part.StrideB, parts, first * part.StrideC);
+        }
+        Assert.Equal((batch + maxBatch - 1) / maxBatch, calls);
+        Assert.Equal(whole, parts);
+    }
+
     [Fact]
     public void SingleRowMatricesGetLeadingDimensionsCublasAccepts()
     {

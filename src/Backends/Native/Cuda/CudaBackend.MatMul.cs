@@ -60,7 +60,13 @@ internal sealed unsafe partial class CudaBackend
         var g = GemmMapping.Map(p);
         if (!g.Sequential)
         {
-            _cublas.Gemm(_cublasHandle, g, b, a, c, AllowTf32);
+            // At most GemmMapping.MaxBatchPerCall entries per call (larger batches have failed inside cuBLAS).
+            for (int first = 0; first < g.Batch; first += GemmMapping.MaxBatchPerCall)
+            {
+                var part = GemmMapping.Part(g, first);
+                _cublas.Gemm(_cublasHandle, part, b + (ulong)(first * g.StrideA * sizeof(float)),
+                    a + (ulong)(first * g.StrideB * sizeof(float)), c + (ulong)(first * g.StrideC * sizeof(float)), AllowTf32);
+            }
             return;
         }
         var one = g with { Batch = 1 };
@@ -255,7 +261,12 @@ internal sealed unsafe partial class CudaBackend
         if (_scratch is { } old)
         {
             if (_liveGraphs > 0) _retiredScratch.Add(old);
-            else if (old.MarkFreed()) FreeRaw(old.Pointer);
+            else if (old.MarkFreed())
+            {
+                // Kernels queued on the stream may still read the old workspace: cuMemFree is not stream-ordered.
+                _cu.Check(_cu.cuStreamSynchronize(_stream), "cuStreamSynchronize");
+                FreeRaw(old.Pointer);
+            }
         }
         long size = Math.Max(bytes, 1L << 20);
         _scratch = new CudaBuffer(this, AllocRaw(size), size);

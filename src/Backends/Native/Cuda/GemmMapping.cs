@@ -35,5 +35,14 @@ internal static class GemmMapping
             Sequential: p.Batch > 1 && p.StrideC == 0);
     }
 
+    /// <summary>The most batch entries one cuBLAS call is given: 63·1024, below the 65535 grid-dimension limit past
+    /// which batched GEMMs have failed inside cuBLAS on some architectures and versions (PyTorch splits likewise).</summary>
+    public const int MaxBatchPerCall = 63 * 1024;
+
+    /// <summary>The call for batch entries <paramref name="first"/> .. first + <paramref name="maxBatch"/> − 1 of
+    /// a non-sequential <paramref name="g"/>; its operands start <paramref name="first"/>·stride elements further.</summary>
+    public static ColumnMajorGemm Part(in ColumnMajorGemm g, int first, int maxBatch = MaxBatchPerCall) =>
+        g with { Batch = Math.Min(maxBatch, g.Batch - first) };
+
     private static int Leading(int ld, int rows, int cols) => rows <= 1 ? Math.Max(Math.Max(ld, cols), 1) : Math.Max(ld, 1);
 }
