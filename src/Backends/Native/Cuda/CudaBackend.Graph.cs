@@ -79,6 +79,17 @@ internal sealed unsafe partial class CudaBackend
         _cu.Check(_cu.cuGraphLaunch(graph.Exec, _stream), "cuGraphLaunch");
     }
 
+    /// <summary>Throws while a capture is in progress: disposing a graph waits for the stream, and a
+    /// cuStreamSynchronize on a capturing stream is illegal (it would invalidate the capture).</summary>
+    internal void ThrowIfCapturingForDispose()
+    {
+        using var scope = Enter();
+        if (_capture is not null)
+            throw new InvalidOperationException(
+                "A CUDA graph cannot be disposed while another graph is being captured on the same device (disposing waits " +
+                "for the device's stream, which capture forbids); dispose it before or after the capture.");
+    }
+
     /// <summary>Destroys a graph's native objects (after its work is done) and returns its parked buffers.</summary>
     internal void Release(CudaGraphStep graph, nint g, nint exec, List<CudaBuffer> touched, List<CudaBuffer> parked)
     {
@@ -147,6 +158,8 @@ public sealed class CudaGraphStep : IDisposable
 
     internal void DisposeCore(bool destroyNative)
     {
+        if (IsDisposed) return;
+        if (destroyNative) _backend.ThrowIfCapturingForDispose();
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _backend.Release(this, destroyNative ? _graph : 0, destroyNative ? _exec : 0, _touched, _parked);
     }

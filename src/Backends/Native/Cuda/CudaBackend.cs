@@ -202,6 +202,7 @@ internal sealed unsafe partial class CudaBackend : IBackend
     public void ClearPool()
     {
         using var scope = Enter();
+        NotCapturing("ClearPool");
         _cu.Check(_cu.cuStreamSynchronize(_stream), "cuStreamSynchronize");
         FreePooled();
         ReleaseScratch();
