@@ -29,6 +29,21 @@ public class LibraryProbeTests
     }
 
     [Fact]
+    public void NvrtcLoadedByPathPreloadsTheBuiltinsBesideIt()
+    {
+        // NVRTC dlopens libnvrtc-builtins.so.13.0 by name; from a wheel directory the loader does not search, it
+        // is found only when preloaded from the directory NVRTC itself came from.
+        string dir = "/venv/lib/python3.12/site-packages/nvidia/cu13/lib";
+        IEnumerable<string> Files(string d) => d == dir
+            ? [dir + "/libnvrtc.so.13", dir + "/libnvrtc-builtins.so.13.0", dir + "/libnvrtc-builtins.so.13.0.88", dir + "/libcublas.so.13"]
+            : [];
+        Assert.Equal([dir + "/libnvrtc-builtins.so.13.0.88", dir + "/libnvrtc-builtins.so.13.0"], CudaLibraries.NvrtcBuiltins(dir + "/libnvrtc.so.13", Files));
+        // A bare soname went through the system loader, which finds the builtins the same way.
+        Assert.Empty(CudaLibraries.NvrtcBuiltins("libnvrtc.so.13", Files));
+        Assert.Empty(CudaLibraries.NvrtcBuiltins("/elsewhere/libnvrtc.so.13", Files));
+    }
+
+    [Fact]
     public void NvrtcCandidatesFollowTheDocumentedOrder()
     {
         var m = new FakeMachine();

@@ -178,9 +178,45 @@ internal static class CudaLibraries
         foreach (var c in candidates)
         {
             tried.Add(c);
-            if (NativeLibrary.TryLoad(c, out nint handle)) return new CudaLibraryLoad(kind, handle, c, tried);
+            if (!NativeLibrary.TryLoad(c, out nint handle)) continue;
+            if (kind == CudaLibraryKind.Nvrtc)
+                foreach (var builtins in NvrtcBuiltins(c, SafeFiles)) NativeLibrary.TryLoad(builtins, out _);
+            return new CudaLibraryLoad(kind, handle, c, tried);
         }
         return new CudaLibraryLoad(kind, 0, null, tried);
+    }
+
+    /// <summary>NVRTC dlopens <c>libnvrtc-builtins.so.MAJOR.MINOR</c> by name when it compiles; loaded by path from a
+    /// directory the system loader does not search (a toolkit's lib64, a pip wheel's <c>nvidia/cu13/lib</c>), that
+    /// fails with "failed to open libnvrtc-builtins". Preloading the builtins found next to it lets the loader
+    /// match the name against the library already loaded. Returns those files (full paths, longest name first)
+    /// for an NVRTC loaded from <paramref name="nvrtcPath"/>; none for a bare soname.</summary>
+    public static IReadOnlyList<string> NvrtcBuiltins(string nvrtcPath, Func<string, IEnumerable<string>> files)
+    {
+        if (!nvrtcPath.Contains('/')) return [];
+        string? dir = Path.GetDirectoryName(nvrtcPath);
+        if (string.IsNullOrEmpty(dir)) return [];
+        var found = new List<string>();
+        foreach (var f in files(dir))
+            if (Path.GetFileName(f).StartsWith("libnvrtc-builtins.so", StringComparison.Ordinal)) found.Add(f);
+        found.Sort((a, b) => b.Length != a.Length ? b.Length.CompareTo(a.Length) : string.CompareOrdinal(a, b));
+        return found;
+    }
+
+    private static IEnumerable<string> SafeFiles(string dir)
+    {
+        try
+        {
+            return Directory.Exists(dir) ? Directory.GetFiles(dir) : [];
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return [];
+        }
     }
 
     private static IEnumerable<string> SafeSubdirectories(string dir)
