@@ -64,7 +64,9 @@ public interface IBackend
 
     /// <summary>Batched Float32 matrix product with a fused epilogue:
     /// C[b] = act(alpha·op(A[b])·op(B[b]) + beta·C[b] + bias), where <paramref name="bias"/> (N floats, or
-    /// null) is added to every row of each C.</summary>
+    /// null) is added to every row of each C. A fused ReLU keeps NaN (as the ReLU op). With a bias or an
+    /// activation every batch entry needs its own C: products accumulated into one C (StrideC 0, Batch &gt; 1)
+    /// are refused with <see cref="ArgumentException"/>.</summary>
     void MatMul(in MatMulParams p, DeviceBuffer a, long aOffset, DeviceBuffer b, long bOffset, DeviceBuffer c, long cOffset,
         DeviceBuffer? bias, FusedActivation activation);
 

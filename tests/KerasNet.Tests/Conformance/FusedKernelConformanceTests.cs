@@ -175,6 +175,34 @@ public class FusedKernelConformanceTests
         data.Verify(data.Run(b), "MatMul");
     }
 
+    /// <summary>The fused ReLU treats NaN as the ReLU op does (NaN stays NaN), on every GEMM path: a NaN in A
+    /// poisons its row of the product, and the epilogue must not turn it into 0. Sizes cover the direct path and
+    /// the packed path with full and edge tiles.</summary>
+    [Theory, MemberData(nameof(Backends))]
+    public void MatMul_FusedReluKeepsNaN(string backend)
+    {
+        using var d = new DeviceArrays(BackendsUnderTest.Get(backend));
+        foreach (var (m, n, k) in new[] { (4, 10, 3), (30, 70, 300), (13, 33, 700) })
+        {
+            var a = new float[m * k];
+            var w = new float[k * n];
+            for (int i = 0; i < a.Length; i++) a[i] = 1f;
+            for (int i = 0; i < w.Length; i++) w[i] = -1f;     // every product is negative: ReLU gives 0...
+            for (int j = 0; j < k; j++) a[1 * k + j] = float.NaN; // ...except row 1, which is NaN throughout
+            var bias = new float[n];
+            var c = d.Alloc<float>((long)m * n);
+            d.Backend.MatMul(MatMulParams.Dense(1, m, n, k), d.Up(a), 0, d.Up(w), 0, c, 0, d.Up(bias), FusedActivation.Relu);
+            var got = d.Down<float>(c, (long)m * n);
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    float v = got[i * n + j];
+                    if (i == 1) Assert.True(float.IsNaN(v), $"{m}x{n}x{k}: C[1,{j}] = {v}, expected NaN");
+                    else Assert.Equal(0f, v);
+                }
+        }
+    }
+
     [Theory, MemberData(nameof(Backends))]
     public void MatMul_RejectsShortBiasAndUnknownActivation(string backend)
     {
@@ -190,6 +218,13 @@ public class FusedKernelConformanceTests
         var full = d.Alloc<float>(n);
         ex = Assert.ThrowsAny<ArgumentException>(() => d.Backend.MatMul(p, a, 0, w, 0, c, 0, full, (FusedActivation)7));
         Assert.Equal("activation", ex.ParamName);
+        // Two products accumulated into one C cannot take a fused epilogue (it would apply per product).
+        var shared = MatMulParams.Dense(2, 4, n, 3) with { StrideC = 0 };
+        var a2 = d.Alloc<float>(2 * 4 * 3);
+        var w2 = d.Alloc<float>(2 * 3 * n);
+        ex = Assert.ThrowsAny<ArgumentException>(() => d.Backend.MatMul(shared, a2, 0, w2, 0, c, 0, null, FusedActivation.Relu));
+        Assert.Equal("p", ex.ParamName);
+        Assert.Contains("StrideC 0", ex.Message);
     }
 
     // =================================================================================================

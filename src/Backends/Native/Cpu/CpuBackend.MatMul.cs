@@ -20,6 +20,8 @@ internal sealed unsafe partial class CpuBackend
         }
         if (bias != null && bias.ByteLength < (long)p.N * sizeof(float))
             throw new ArgumentException($"The bias holds {bias.ByteLength} bytes but the product has {p.N} columns.", nameof(bias));
+        if ((bias != null || activation != FusedActivation.None) && p.Batch > 1 && p.StrideC == 0)
+            throw new ArgumentException($"A fused bias or activation needs one C per batch entry; got {p.Batch} products accumulated into one C (StrideC 0). Add the bias and apply the activation after the accumulation.", nameof(p));
         var epilogue = new GemmEpilogue(bias == null ? null : Cpu(bias).F32, IsRelu(activation));
         Sgemm.Run(p, ca.F32 + aOffset, cb.F32 + bOffset, cc.F32 + cOffset, epilogue);
     }

@@ -30,6 +30,8 @@ internal sealed unsafe partial class CudaBackend
         }
         if (bias != null && bias.ByteLength < (long)p.N * sizeof(float))
             throw new ArgumentException($"The bias holds {bias.ByteLength} bytes but the product has {p.N} columns.", nameof(bias));
+        if ((bias != null || activation != FusedActivation.None) && p.Batch > 1 && p.StrideC == 0)
+            throw new ArgumentException($"A fused bias or activation needs one C per batch entry; got {p.Batch} products accumulated into one C (StrideC 0). Add the bias and apply the activation after the accumulation.", nameof(p));
         bool relu = IsRelu(activation);
         var biasBuffer = bias is null ? null : Cuda(bias, nameof(bias));
         if (p.Batch <= 0 || p.M <= 0 || p.N <= 0) return;

@@ -150,7 +150,7 @@ internal readonly unsafe struct Avx2Kernel : IMicroKernel
         if (mode == TileStore.AddC) x = Avx.Add(x, Vector256.Load(c));
         else if (mode == TileStore.ScaleC) x = Fma.MultiplyAdd(Vector256.Load(c), beta, x);
         if (hasBias) x = Avx.Add(x, bias);
-        if (relu) x = Avx.Max(x, Vector256<float>.Zero);
+        if (relu) x = Avx.Max(Vector256<float>.Zero, x); // max(0, x) keeps a NaN x (MAXPS returns its second operand then)
         x.Store(c);
     }
 }

@@ -195,7 +195,7 @@ internal readonly unsafe struct Avx512Kernel : IMicroKernel
         if (mode == TileStore.AddC) x = Avx512F.Add(x, Vector512.Load(c));
         else if (mode == TileStore.ScaleC) x = Avx512F.FusedMultiplyAdd(Vector512.Load(c), beta, x);
         if (hasBias) x = Avx512F.Add(x, bias);
-        if (relu) x = Avx512F.Max(x, Vector512<float>.Zero);
+        if (relu) x = Avx512F.Max(Vector512<float>.Zero, x); // max(0, x) keeps a NaN x (VMAXPS returns its second operand then)
         x.Store(c);
     }
 
@@ -206,7 +206,7 @@ internal readonly unsafe struct Avx512Kernel : IMicroKernel
         if (mode == TileStore.AddC) x = Avx512F.Add(x, Avx512F.MaskLoad(c, mask, Vector512<float>.Zero));
         else if (mode == TileStore.ScaleC) x = Avx512F.FusedMultiplyAdd(Avx512F.MaskLoad(c, mask, Vector512<float>.Zero), beta, x);
         if (hasBias) x = Avx512F.Add(x, bias);
-        if (relu) x = Avx512F.Max(x, Vector512<float>.Zero);
+        if (relu) x = Avx512F.Max(Vector512<float>.Zero, x); // max(0, x) keeps a NaN x (VMAXPS returns its second operand then)
         Avx512F.MaskStore(c, mask, x);
     }
 }

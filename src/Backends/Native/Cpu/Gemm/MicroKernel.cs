@@ -126,7 +126,7 @@ internal readonly struct TileStore
             if (st.BetaMode == AddC) x += c[j];
             else if (st.BetaMode == ScaleC) x += st.Beta * c[j];
             if (bias != null) x += bias[j];
-            if (st.Relu) x = x > 0f ? x : 0f;
+            if (st.Relu) x = x < 0f ? 0f : x; // NaN stays NaN, as the ReLU op
             c[j] = x;
         }
     }

@@ -301,7 +301,7 @@ internal static unsafe class Sgemm
                 {
                     float x = p.Beta == 0f ? 0f : p.Beta * row[j];
                     if (e.Bias != null) x += e.Bias[j];
-                    if (e.Relu) x = x > 0f ? x : 0f;
+                    if (e.Relu) x = x < 0f ? 0f : x; // NaN stays NaN, as the ReLU op
                     row[j] = x;
                 }
             }

@@ -99,7 +99,7 @@ internal readonly unsafe struct VectorKernel : IMicroKernel
         if (st.BetaMode == TileStore.AddC) x += Unsafe.ReadUnaligned<Vector<float>>(c);
         else if (st.BetaMode == TileStore.ScaleC) x += Unsafe.ReadUnaligned<Vector<float>>(c) * st.Beta;
         if (bias != null) x += Unsafe.ReadUnaligned<Vector<float>>(bias);
-        if (st.Relu) x = Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), x, Vector<float>.Zero);
+        if (st.Relu) x = Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), Vector<float>.Zero, x); // NaN stays NaN
         Unsafe.WriteUnaligned(c, x);
     }
 }
