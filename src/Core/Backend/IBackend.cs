@@ -118,9 +118,13 @@ public interface IBackend
 
     /// <summary>One fused optimizer step on a Float32 variable: reads the gradient, the slots the rule needs
     /// (null otherwise) and the learning rate (element 0 of <paramref name="learningRate"/>), and updates the
-    /// variable and slots in place; see <see cref="OptimizerUpdateKind"/>.</summary>
+    /// variable and slots in place; see <see cref="OptimizerUpdateKind"/>. For Adam, <paramref name="iterations"/>
+    /// (an Int64 count of the updates applied so far, or null) makes the kernel fold in the bias correction
+    /// √(1 − β₂ᵗ)/(1 − β₁ᵗ) at t = count + 1 itself, computed in double and rounded to float, after
+    /// <see cref="OptimizerUpdateParams.LearningRateScale"/>: with the count on the device, the step has no
+    /// per-step host value, so a captured step replays correctly.</summary>
     void OptimizerUpdate(in OptimizerUpdateParams p, DeviceBuffer learningRate, DeviceBuffer variable, DeviceBuffer gradient,
-        DeviceBuffer? slot0, DeviceBuffer? slot1, DeviceBuffer? slot2);
+        DeviceBuffer? slot0, DeviceBuffer? slot1, DeviceBuffer? slot2, DeviceBuffer? iterations = null);
 
     /// <summary>One time step of a Keras LSTM cell with its default activations (tanh, and sigmoid for the gates),
     /// for every row r in [0, Batch) and unit j in [0, U), all Float32, rows addressed per <see cref="LstmCellParams"/>:

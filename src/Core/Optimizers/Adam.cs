@@ -80,16 +80,15 @@ public class Adam : Optimizer
     {
         var slots = SlotsOf(index);
         Variable m = slots[0], v = slots[1];
-        double t = IterationCount + 1;
-        double correction = Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t));
 
-        // One fused pass per tensor: the kernel applies Keras's update rule op for op (see OptimizerUpdateKind.Adam).
+        // One fused pass per tensor: the kernel applies Keras's update rule op for op (see OptimizerUpdateKind.Adam),
+        // with the bias correction computed from the device's update count, so no per-step value comes from the host.
         var p = new OptimizerUpdateParams
         {
-            Kind = OptimizerUpdateKind.Adam, Count = variable.Shape.Size, LearningRateScale = (float)correction,
+            Kind = OptimizerUpdateKind.Adam, Count = variable.Shape.Size, LearningRateScale = 1f,
             Beta1 = Beta1, Beta2 = Beta2, Epsilon = Epsilon, Amsgrad = Amsgrad,
         };
-        FusedUpdate(p, learningRate, variable, gradient, m, v, Amsgrad ? slots[2] : null);
+        FusedUpdate(p, learningRate, variable, gradient, m, v, Amsgrad ? slots[2] : null, Iterations);
     }
 
     /// <inheritdoc/>

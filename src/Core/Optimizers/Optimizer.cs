@@ -234,7 +234,7 @@ public abstract class Optimizer : IKerasObject
     /// <summary>Runs one fused update kernel on the variable's backend. Every tensor must live on that
     /// backend and hold Float32 values shaped like the variable.</summary>
     private protected static void FusedUpdate(in OptimizerUpdateParams p, Tensor learningRate, Variable variable, Tensor gradient,
-        Variable? slot0, Variable? slot1, Variable? slot2)
+        Variable? slot0, Variable? slot1, Variable? slot2, Variable? iterations = null)
     {
         var value = variable.Value;
         var backend = value.Backend;
@@ -242,8 +242,10 @@ public abstract class Optimizer : IKerasObject
             throw new ArgumentException($"Variable '{variable.Name}': the optimizer updates float32 variables with float32 gradients; got {value.DType.KerasName()} and {gradient.DType.KerasName()}.", nameof(gradient));
         if (!ReferenceEquals(gradient.Backend, backend) || !ReferenceEquals(learningRate.Backend, backend))
             throw new ArgumentException($"Variable '{variable.Name}' lives on {backend.Name}/{backend.Device}, but its gradient or the learning rate is on another device.", nameof(gradient));
+        if (iterations is not null && !ReferenceEquals(iterations.Value.Backend, backend))
+            throw new ArgumentException($"Variable '{variable.Name}' lives on {backend.Name}/{backend.Device}, but the optimizer's iteration count is on another device.", nameof(iterations));
         backend.OptimizerUpdate(p, learningRate.Buffer, value.Buffer, gradient.Buffer,
-            slot0?.Value.Buffer, slot1?.Value.Buffer, slot2?.Value.Buffer);
+            slot0?.Value.Buffer, slot1?.Value.Buffer, slot2?.Value.Buffer, iterations?.Value.Buffer);
     }
 
     /// <summary>The subclass's update rule for one variable, given its (clipped) gradient and the learning rate.</summary>

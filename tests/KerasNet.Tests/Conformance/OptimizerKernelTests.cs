@@ -229,6 +229,41 @@ public class OptimizerKernelTests
         }
     }
 
+    /// <summary>Adam with the update count on the device (the kernel folds in √(1 − β₂ᵗ)/(1 − β₁ᵗ) at t = count + 1)
+    /// gives what the host-computed bias correction passed as LearningRateScale gives: the same bits on the CPU, at
+    /// most one float ulp apart elsewhere (the device's double pow may round its last bit differently).</summary>
+    [Theory, MemberData(nameof(Backends))]
+    public void Adam_BiasCorrectionFromTheDeviceCount_MatchesTheHostScale(string backend)
+    {
+        var b = BackendsUnderTest.Get(backend);
+        using var d = new DeviceArrays(b);
+        const int n = 1031;
+        var rnd = new Random(91);
+        float[] w0 = Rand(), g = Rand(), m0 = Rand(), v0 = Rand().Select(Math.Abs).ToArray();
+        foreach (long done in new long[] { 0, 1, 4, 999 })
+        {
+            var p = new OptimizerUpdateParams { Kind = OptimizerUpdateKind.Adam, Count = n, Beta1 = 0.9f, Beta2 = 0.999f, Epsilon = 1e-7f };
+            double t = done + 1;
+            var host = Run(p with { LearningRateScale = (float)(Math.Sqrt(1 - Math.Pow(0.999f, t)) / (1 - Math.Pow(0.9f, t))) }, null);
+            var device = Run(p with { LearningRateScale = 1f }, d.Up(new[] { done }));
+            for (int i = 0; i < n; i++)
+            {
+                if (b.Device == "cpu") Assert.Equal(BitConverter.SingleToInt32Bits(host[i]), BitConverter.SingleToInt32Bits(device[i]));
+                else Assert.InRange(Math.Abs(BitConverter.SingleToInt32Bits(host[i]) - BitConverter.SingleToInt32Bits(device[i])), 0, 1);
+            }
+            Assert.NotEqual(w0, host); // the step did something
+        }
+
+        float[] Run(OptimizerUpdateParams p, DeviceBuffer? iterations)
+        {
+            var w = d.Up(w0);
+            b.OptimizerUpdate(p, d.Up(new[] { 0.01f }), w, d.Up(g), d.Up(m0), d.Up(v0), null, iterations);
+            return d.Down<float>(w, n);
+        }
+
+        float[] Rand() => Enumerable.Range(0, n).Select(_ => (float)(rnd.NextDouble() * 2 - 1)).ToArray();
+    }
+
     /// <summary>The learning rate is read from the device and multiplied by LearningRateScale for every
     /// kind, not only Adam.</summary>
     [Theory, MemberData(nameof(RuleCases))]

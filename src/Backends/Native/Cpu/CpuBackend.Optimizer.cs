@@ -12,7 +12,7 @@ internal sealed unsafe partial class CpuBackend
     [ThreadStatic] private static OptimizerJob? t_optimizerJob;
 
     public void OptimizerUpdate(in OptimizerUpdateParams p, DeviceBuffer learningRate, DeviceBuffer variable, DeviceBuffer gradient,
-        DeviceBuffer? slot0, DeviceBuffer? slot1, DeviceBuffer? slot2)
+        DeviceBuffer? slot0, DeviceBuffer? slot1, DeviceBuffer? slot2, DeviceBuffer? iterations = null)
     {
         if (p.Count < 0) throw new ArgumentOutOfRangeException(nameof(p), p.Count, "The element count of an optimizer update cannot be negative.");
         long bytes = p.Count * sizeof(float);
@@ -32,10 +32,16 @@ internal sealed unsafe partial class CpuBackend
             default:
                 throw new ArgumentOutOfRangeException(nameof(p), p.Kind, "Unknown optimizer update kind.");
         }
+        if (iterations != null) CheckBytes(iterations, sizeof(long), nameof(iterations));
         if (p.Count == 0) return;
         var job = t_optimizerJob ??= new OptimizerJob();
         job.P = p;
         job.Lr = *Cpu(learningRate).F32 * p.LearningRateScale;
+        if (iterations != null && p.Kind == OptimizerUpdateKind.Adam)
+        {
+            double t = *(long*)Cpu(iterations).F32 + 1;
+            job.Lr *= (float)(Math.Sqrt(1 - Math.Pow(p.Beta2, t)) / (1 - Math.Pow(p.Beta1, t)));
+        }
         job.W = Cpu(variable).F32;
         job.G = Cpu(gradient).F32;
         job.S0 = slot0 == null ? null : Cpu(slot0).F32;

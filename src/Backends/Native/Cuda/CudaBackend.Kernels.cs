@@ -257,9 +257,10 @@ internal sealed unsafe partial class CudaBackend
     }
 
     public void OptimizerUpdate(in OptimizerUpdateParams p, DeviceBuffer learningRate, DeviceBuffer variable, DeviceBuffer gradient,
-        DeviceBuffer? slot0, DeviceBuffer? slot1, DeviceBuffer? slot2)
+        DeviceBuffer? slot0, DeviceBuffer? slot1, DeviceBuffer? slot2, DeviceBuffer? iterations = null)
     {
         if (p.Count < 0) throw new ArgumentOutOfRangeException(nameof(p), p.Count, "The element count of an optimizer update cannot be negative.");
+        if (iterations != null) CheckBytes(iterations, sizeof(long), nameof(iterations));
         long bytes = p.Count * sizeof(float);
         CheckBytes(learningRate, sizeof(float), nameof(learningRate));
         CheckBytes(variable, bytes, nameof(variable));
@@ -311,9 +312,17 @@ internal sealed unsafe partial class CudaBackend
             Touch(s2);
             vh = s2.Pointer;
         }
-        // As the CPU device: the update uses 1 - β in float32.
-        float b1 = 1f - p.Beta1, b2 = 1f - p.Beta2, eps = p.Epsilon;
-        void** args = stackalloc void*[] { &n, &lrp, &scale, &b1, &b2, &eps, &wp, &gp, &m0, &v0, &vh };
+        // As the CPU device: the update uses 1 - β in float32; the bias correction (from the device's update
+        // count, when given) is computed in double from β.
+        float b1 = 1f - p.Beta1, b2 = 1f - p.Beta2, eps = p.Epsilon, beta1 = p.Beta1, beta2 = p.Beta2;
+        ulong itp = 0;
+        if (iterations != null)
+        {
+            var it = Cuda(iterations, nameof(iterations));
+            Touch(it);
+            itp = it.Pointer;
+        }
+        void** args = stackalloc void*[] { &n, &lrp, &scale, &b1, &b2, &eps, &wp, &gp, &m0, &v0, &vh, &itp, &beta1, &beta2 };
         Launch("adam_update", n, args);
 
         static ArgumentNullException Missing(string name, string what) => new(name, $"{what} (slot buffer {name} was null).");

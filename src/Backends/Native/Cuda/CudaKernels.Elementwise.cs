@@ -260,9 +260,15 @@ extern "C" __global__ void sgd_update(i64 n, const float* lr, float scale, float
     }
 }
 extern "C" __global__ void adam_update(i64 n, const float* lr, float scale, float b1, float b2, float eps,
-    float* w, const float* g, float* m, float* v, float* vhat)
+    float* w, const float* g, float* m, float* v, float* vhat, const i64* iterations, float beta1, float beta2)
 {
     float alpha = lr[0] * scale;
+    if (iterations)
+    {
+        // The bias correction at t = updates so far + 1, in double as the CPU device computes it.
+        double t = (double)(iterations[0] + 1);
+        alpha = alpha * (float)(sqrt(1.0 - pow((double)beta2, t)) / (1.0 - pow((double)beta1, t)));
+    }
     KN_LOOP(i, n)
     {
         float gi = g[i];
