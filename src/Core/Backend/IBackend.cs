@@ -148,6 +148,29 @@ public interface IBackend
     void LstmCellBackward(in LstmCellParams p, DeviceBuffer gates, DeviceBuffer? cPrev, DeviceBuffer c, DeviceBuffer? dh,
         DeviceBuffer? dh2, DeviceBuffer? dc, DeviceBuffer? dcPrev, DeviceBuffer dz);
 
+    /// <summary>One time step of a Keras GRU cell with <c>reset_after=True</c> and its default activations (tanh,
+    /// and sigmoid for the gates), for every row r in [0, Batch) and unit j in [0, U), all Float32, rows addressed
+    /// per <see cref="GruCellParams"/>: with <c>a_k = gates[k·U + j] + bias[k·U + j]</c> (bias 0 when
+    /// <paramref name="bias"/> is null) for k = 0 (z), 1 (r), 2 (h) and <c>x_k = input[k·U + j]</c>:
+    /// <c>z = σ(x_0 + a_0)</c>, <c>r = σ(x_1 + a_1)</c>, <c>ĥ = tanh(x_2 + r·a_2)</c> (σ(x) = 1/(1+e^−x)),
+    /// <c>h = ĥ + z·(hPrev − ĥ)</c> (hPrev = 0 when <paramref name="hPrev"/> is null). Writes z, r, ĥ over
+    /// <paramref name="gates"/> (in place), a_2 to <paramref name="recurrentH"/>, and h to <paramref name="h"/> and
+    /// <paramref name="hCopy"/> when not null. Written rows must not overlap any row read, except each gate row,
+    /// which is read then overwritten.</summary>
+    void GruCellForward(in GruCellParams p, DeviceBuffer gates, DeviceBuffer input, DeviceBuffer? bias, DeviceBuffer? hPrev,
+        DeviceBuffer recurrentH, DeviceBuffer? h, DeviceBuffer? hCopy);
+
+    /// <summary>The backward pass of <see cref="GruCellForward"/> for one time step, from the saved activated gates
+    /// z, r, ĥ (<paramref name="gates"/>), a_2 (<paramref name="recurrentH"/>) and hPrev (zeros when null): with
+    /// <c>dh = dh1 + dh2</c> (each zero when its buffer is null: <paramref name="dh"/> at <c>p.H</c>,
+    /// <paramref name="dh2"/> at <c>p.HCopy</c>), <c>d_z = dh·(hPrev − ĥ)·z(1−z)</c>,
+    /// <c>d_h = dh·(1−z)·(1−ĥ²)</c>, <c>d_r = d_h·a_2·r(1−r)</c>: writes [d_z, d_r, d_h] to <paramref name="dInput"/>,
+    /// [d_z, d_r, d_h·r] (the gradient of the recurrent part a) to <paramref name="dRecurrent"/> (its rows may be the
+    /// gate rows), and <c>dh·z</c> to <paramref name="dhPrev"/> when not null (it may be the same rows as
+    /// <paramref name="dh"/>). No other written row may overlap a row read.</summary>
+    void GruCellBackward(in GruCellParams p, DeviceBuffer gates, DeviceBuffer recurrentH, DeviceBuffer? hPrev, DeviceBuffer? dh,
+        DeviceBuffer? dh2, DeviceBuffer? dhPrev, DeviceBuffer dInput, DeviceBuffer dRecurrent);
+
     /// <summary>Waits until all queued work has finished.</summary>
     void Synchronize();
 }

@@ -267,3 +267,41 @@ public readonly struct LstmCellParams
     /// <summary>Backward: the gradient of the pre-activation gates z_t (4·U per row), written.</summary>
     public LstmRows DZ { get; init; }
 }
+
+/// <summary>One time step of the fused GRU cell (<see cref="IBackend.GruCellForward"/>,
+/// <see cref="IBackend.GruCellBackward"/>) over <see cref="Batch"/> rows of <see cref="Units"/> units, gates in
+/// Keras's order z (update), r (reset), h (candidate), reset applied after the recurrent product (Keras's
+/// <c>reset_after=True</c>). Every operand has its own <see cref="LstmRows"/>; an operand whose buffer is passed as
+/// null is ignored.</summary>
+public readonly struct GruCellParams
+{
+    /// <summary>Number of rows (batch size).</summary>
+    public int Batch { get; init; }
+    /// <summary>Number of units U (gate rows are 3·U long).</summary>
+    public int Units { get; init; }
+    /// <summary>Forward: h_{t-1}·recurrent_kernel on entry, the activated gates [z, r, ĥ] on return. Backward: the
+    /// activated gates saved by the forward pass.</summary>
+    public LstmRows Gates { get; init; }
+    /// <summary>Forward: the projected input x_t·kernel + input bias (3·U per row).</summary>
+    public LstmRows Input { get; init; }
+    /// <summary>Forward: the recurrent bias (3·U per row; a stride of 0 repeats one row for every row).</summary>
+    public LstmRows Bias { get; init; }
+    /// <summary>h_{t-1} (U per row); a null buffer means zeros.</summary>
+    public LstmRows HPrev { get; init; }
+    /// <summary>The candidate's recurrent part h_{t-1}·U_h + b_h (U per row): written by the forward pass, read by the
+    /// backward pass.</summary>
+    public LstmRows RecurrentH { get; init; }
+    /// <summary>Forward: h_t (optional). Backward: the incoming gradient of h_t (optional, zeros when null).</summary>
+    public LstmRows H { get; init; }
+    /// <summary>Forward: a second copy of h_t (optional). Backward: a second gradient of h_t added to
+    /// <see cref="H"/> (optional).</summary>
+    public LstmRows HCopy { get; init; }
+    /// <summary>Backward: the direct part z·dh of the gradient of h_{t-1}, written (optional); may be the same rows
+    /// as <see cref="H"/>.</summary>
+    public LstmRows DHPrev { get; init; }
+    /// <summary>Backward: the gradient of the projected input (3·U per row), written.</summary>
+    public LstmRows DInput { get; init; }
+    /// <summary>Backward: the gradient of the recurrent part a = h_{t-1}·recurrent_kernel + recurrent bias (3·U per
+    /// row), written; may be the same rows as <see cref="Gates"/>.</summary>
+    public LstmRows DRecurrent { get; init; }
+}

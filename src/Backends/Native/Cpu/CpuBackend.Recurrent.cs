@@ -208,6 +208,218 @@ internal sealed unsafe partial class CpuBackend
     }
 }
 
+/// <summary>The fused GRU cell kernels (reset_after): one pass over a time step's gate rows, vectorised, split over
+/// rows across the CPU threads when the step is large enough. Products are not fused into FMAs, so the results
+/// round as the unfused ops do.</summary>
+internal sealed unsafe partial class CpuBackend
+{
+    [ThreadStatic] private static GruJob? t_gruJob;
+
+    public void GruCellForward(in GruCellParams p, DeviceBuffer gates, DeviceBuffer input, DeviceBuffer? bias, DeviceBuffer? hPrev,
+        DeviceBuffer recurrentH, DeviceBuffer? h, DeviceBuffer? hCopy)
+    {
+        CheckGruShape(p);
+        int u = p.Units, b = p.Batch;
+        var job = t_gruJob ??= new GruJob();
+        job.Backward = false;
+        job.Batch = b;
+        job.Units = u;
+        job.Gates = Rows(gates, p.Gates, b, 3 * u, nameof(gates));
+        job.GatesStride = p.Gates.Stride;
+        job.Input = Rows(input, p.Input, b, 3 * u, nameof(input));
+        job.InputStride = p.Input.Stride;
+        job.Bias = bias is null ? null : GruBiasRows(bias, p.Bias, b, 3 * u);
+        job.BiasStride = p.Bias.Stride;
+        job.HPrev = hPrev is null ? null : Rows(hPrev, p.HPrev, b, u, nameof(hPrev));
+        job.HPrevStride = p.HPrev.Stride;
+        job.RecH = Rows(recurrentH, p.RecurrentH, b, u, nameof(recurrentH));
+        job.RecHStride = p.RecurrentH.Stride;
+        job.H = h is null ? null : Rows(h, p.H, b, u, nameof(h));
+        job.HStride = p.H.Stride;
+        job.HCopy = hCopy is null ? null : Rows(hCopy, p.HCopy, b, u, nameof(hCopy));
+        job.HCopyStride = p.HCopy.Stride;
+        job.DHPrev = job.DInput = job.DRec = null;
+        DispatchGru(job, b, u);
+    }
+
+    public void GruCellBackward(in GruCellParams p, DeviceBuffer gates, DeviceBuffer recurrentH, DeviceBuffer? hPrev, DeviceBuffer? dh,
+        DeviceBuffer? dh2, DeviceBuffer? dhPrev, DeviceBuffer dInput, DeviceBuffer dRecurrent)
+    {
+        CheckGruShape(p);
+        int u = p.Units, b = p.Batch;
+        var job = t_gruJob ??= new GruJob();
+        job.Backward = true;
+        job.Batch = b;
+        job.Units = u;
+        job.Gates = Rows(gates, p.Gates, b, 3 * u, nameof(gates));
+        job.GatesStride = p.Gates.Stride;
+        job.RecH = Rows(recurrentH, p.RecurrentH, b, u, nameof(recurrentH));
+        job.RecHStride = p.RecurrentH.Stride;
+        job.HPrev = hPrev is null ? null : Rows(hPrev, p.HPrev, b, u, nameof(hPrev));
+        job.HPrevStride = p.HPrev.Stride;
+        job.H = dh is null ? null : Rows(dh, p.H, b, u, nameof(dh));
+        job.HStride = p.H.Stride;
+        job.HCopy = dh2 is null ? null : Rows(dh2, p.HCopy, b, u, nameof(dh2));
+        job.HCopyStride = p.HCopy.Stride;
+        job.DHPrev = dhPrev is null ? null : Rows(dhPrev, p.DHPrev, b, u, nameof(dhPrev));
+        job.DHPrevStride = p.DHPrev.Stride;
+        job.DInput = Rows(dInput, p.DInput, b, 3 * u, nameof(dInput));
+        job.DInputStride = p.DInput.Stride;
+        job.DRec = Rows(dRecurrent, p.DRecurrent, b, 3 * u, nameof(dRecurrent));
+        job.DRecStride = p.DRecurrent.Stride;
+        job.Input = job.Bias = null;
+        DispatchGru(job, b, u);
+    }
+
+    private static void CheckGruShape(in GruCellParams p)
+    {
+        if (p.Batch < 0) throw new ArgumentOutOfRangeException(nameof(p), p.Batch, "The GRU cell's batch (rows) cannot be negative.");
+        if (p.Units < 0) throw new ArgumentOutOfRangeException(nameof(p), p.Units, "The GRU cell's units cannot be negative.");
+    }
+
+    /// <summary>The bias rows: a stride of 0 (one row for every row) is allowed.</summary>
+    private static float* GruBiasRows(DeviceBuffer bias, LstmRows rows, int batch, int length)
+    {
+        if (rows.Stride != 0) return Rows(bias, rows, batch, length, nameof(bias));
+        var cb = Cpu(bias);
+        CheckRange(cb, rows.Offset * sizeof(float), (long)(batch == 0 ? 0 : length) * sizeof(float), nameof(bias));
+        return cb.F32 + rows.Offset;
+    }
+
+    private static void DispatchGru(GruJob job, int batch, int units)
+    {
+        if (batch == 0 || units == 0) return;
+        long work = (long)batch * units * 3;
+        int chunks = work < ParallelThreshold || CpuThreads.Count == 1 ? 1 : Math.Min(CpuThreads.Count, batch);
+        job.Chunks = chunks;
+        if (chunks == 1) job.Execute(0);
+        else CpuThreads.Run(job, chunks);
+    }
+
+    private sealed class GruJob : ParallelJob
+    {
+        public bool Backward;
+        public int Batch, Units, Chunks;
+        public float* Gates, Input, Bias, HPrev, RecH, H, HCopy, DHPrev, DInput, DRec;
+        public int GatesStride, InputStride, BiasStride, HPrevStride, RecHStride, HStride, HCopyStride, DHPrevStride, DInputStride, DRecStride;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public override void Execute(int index)
+        {
+            int r0 = (int)((long)Batch * index / Chunks), r1 = (int)((long)Batch * (index + 1) / Chunks);
+            for (int r = r0; r < r1; r++)
+            {
+                if (Backward) BackwardRow(r);
+                else ForwardRow(r);
+            }
+        }
+
+        private static float* Row(float* p, int stride, int r) => p is null ? null : p + (long)r * stride;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void ForwardRow(int r)
+        {
+            int u = Units;
+            float* g = Row(Gates, GatesStride, r), x = Row(Input, InputStride, r), bias = Row(Bias, BiasStride, r);
+            float* hp = Row(HPrev, HPrevStride, r), rh = Row(RecH, RecHStride, r), h = Row(H, HStride, r), h2 = Row(HCopy, HCopyStride, r);
+            int j = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; j <= u - 8; j += 8)
+                {
+                    var az = Vector256.Load(g + j);
+                    var ar = Vector256.Load(g + u + j);
+                    var ah = Vector256.Load(g + 2 * u + j);
+                    if (bias is not null)
+                    {
+                        az += Vector256.Load(bias + j);
+                        ar += Vector256.Load(bias + u + j);
+                        ah += Vector256.Load(bias + 2 * u + j);
+                    }
+                    var z = LstmMath.Sigmoid(Vector256.Load(x + j) + az);
+                    var rr = LstmMath.Sigmoid(Vector256.Load(x + u + j) + ar);
+                    var hh = LstmMath.Tanh(Vector256.Load(x + 2 * u + j) + rr * ah);
+                    var hpv = hp is null ? Vector256<float>.Zero : Vector256.Load(hp + j);
+                    var hv = hh + z * (hpv - hh);
+                    z.Store(g + j);
+                    rr.Store(g + u + j);
+                    hh.Store(g + 2 * u + j);
+                    ah.Store(rh + j);
+                    if (h is not null) hv.Store(h + j);
+                    if (h2 is not null) hv.Store(h2 + j);
+                }
+            }
+            for (; j < u; j++)
+            {
+                float az = g[j], ar = g[u + j], ah = g[2 * u + j];
+                if (bias is not null)
+                {
+                    az += bias[j];
+                    ar += bias[u + j];
+                    ah += bias[2 * u + j];
+                }
+                float z = LstmMath.Sigmoid(x[j] + az);
+                float rr = LstmMath.Sigmoid(x[u + j] + ar);
+                float hh = LstmMath.Tanh(x[2 * u + j] + rr * ah);
+                float hpv = hp is null ? 0f : hp[j];
+                float hv = hh + z * (hpv - hh);
+                g[j] = z; g[u + j] = rr; g[2 * u + j] = hh;
+                rh[j] = ah;
+                if (h is not null) h[j] = hv;
+                if (h2 is not null) h2[j] = hv;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void BackwardRow(int r)
+        {
+            int u = Units;
+            float* g = Row(Gates, GatesStride, r), rh = Row(RecH, RecHStride, r), hp = Row(HPrev, HPrevStride, r);
+            float* dh1 = Row(H, HStride, r), dh2 = Row(HCopy, HCopyStride, r), dhp = Row(DHPrev, DHPrevStride, r);
+            float* dx = Row(DInput, DInputStride, r), da = Row(DRec, DRecStride, r);
+            int j = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var one = Vector256<float>.One;
+                for (; j <= u - 8; j += 8)
+                {
+                    var dh = Vector256<float>.Zero;
+                    if (dh1 is not null) dh = Vector256.Load(dh1 + j);
+                    if (dh2 is not null) dh += Vector256.Load(dh2 + j);
+                    var z = Vector256.Load(g + j);
+                    var rr = Vector256.Load(g + u + j);
+                    var hh = Vector256.Load(g + 2 * u + j);
+                    var hpv = hp is null ? Vector256<float>.Zero : Vector256.Load(hp + j);
+                    var dz = dh * (hpv - hh) * (z * (one - z));
+                    var dhh = dh * (one - z) * (one - hh * hh);
+                    var dr = dhh * Vector256.Load(rh + j) * (rr * (one - rr));
+                    dz.Store(dx + j);
+                    dr.Store(dx + u + j);
+                    dhh.Store(dx + 2 * u + j);
+                    dz.Store(da + j);
+                    dr.Store(da + u + j);
+                    (dhh * rr).Store(da + 2 * u + j);
+                    if (dhp is not null) (dh * z).Store(dhp + j);
+                }
+            }
+            for (; j < u; j++)
+            {
+                float dh = 0f;
+                if (dh1 is not null) dh = dh1[j];
+                if (dh2 is not null) dh += dh2[j];
+                float z = g[j], rr = g[u + j], hh = g[2 * u + j];
+                float hpv = hp is null ? 0f : hp[j];
+                float dz = dh * (hpv - hh) * (z * (1f - z));
+                float dhh = dh * (1f - z) * (1f - hh * hh);
+                float dr = dhh * rh[j] * (rr * (1f - rr));
+                dx[j] = dz; dx[u + j] = dr; dx[2 * u + j] = dhh;
+                da[j] = dz; da[u + j] = dr; da[2 * u + j] = dhh * rr;
+                if (dhp is not null) dhp[j] = dh * z;
+            }
+        }
+    }
+}
+
 /// <summary>Sigmoid and tanh for the LSTM kernels, vector and scalar forms of the same formulas.
 /// σ(x) = 1/(1 + e^−x). tanh: an odd minimax polynomial x + x³·P(x²) below |x| = 0.625 (max relative error
 /// 7.3e-8 in float32, so results near 0 keep full relative precision), else sign(x)·(1 − 2/(e^{2|x|} + 1)).</summary>
