@@ -44,6 +44,7 @@ public abstract class DropoutRNNCell : RNNCell
         if (units <= 0)
             throw new ArgumentOutOfRangeException(nameof(units), units, $"{cls}: received an invalid value for argument `units`, expected a positive integer, got {units}.");
         Units = units;
+        _stateSize = [units];
         Gates = gates;
         Activation = Activations.Get(activation ?? "tanh");
         UseBias = useBias;
@@ -114,7 +115,10 @@ public abstract class DropoutRNNCell : RNNCell
     public SeedGenerator SeedGenerator { get; }
 
     /// <inheritdoc/>
-    public override IReadOnlyList<int> StateSize => [Units];
+    public override IReadOnlyList<int> StateSize => _stateSize;
+
+    // Built once: a training step reads it, and must not allocate.
+    private readonly int[] _stateSize;
 
     /// <inheritdoc/>
     public override bool HasTrainingBehaviour => RecurrentOps.Active(Dropout) || RecurrentOps.Active(RecurrentDropout);
