@@ -28,6 +28,7 @@ internal enum OpCode
     Copy,
     Linear,
     LstmSequence,
+    GruSequence,
 }
 
 /// <summary>One recorded op: inputs, output, and what its vector-Jacobian rule needs. A struct kept in a

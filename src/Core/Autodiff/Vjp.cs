@@ -134,6 +134,7 @@ internal static class Vjp
                 tape.Accumulate(n.SlotA, Ops.PoolBackward(n.Pool, n.A, n.Out, g));
                 break;
             case OpCode.LstmSequence: Ops.LstmBackward(ref n, g, tape); break;
+            case OpCode.GruSequence: Ops.GruBackward(ref n, g, tape); break;
             default:
                 throw new InvalidOperationException($"No gradient rule for {n.Op}.");
         }

@@ -6,7 +6,9 @@ namespace KerasNet.Layers;
 /// <summary>Gated Recurrent Unit layer, as keras.layers.GRU: an <see cref="RNN"/> over a <see cref="GRUCell"/>
 /// (named "gru_cell"), with Keras's weights: kernel (features, 3·units), recurrent_kernel (units, 3·units), gates
 /// in the order z, r, h, and a bias of shape (2, 3·units) with reset_after (the default) or (3·units,) without.
-/// With return_state the outputs are [output, h].</summary>
+/// With return_state the outputs are [output, h]. With reset_after, the default activations, no mask and no
+/// recurrent dropout in training the whole sequence runs as one fused op (<see cref="Ops.GruSequence(Tensor, Tensor, Tensor, Tensor, bool, bool, bool, out Tensor)"/>,
+/// one tape node); otherwise step by step.</summary>
 [KerasSerializable("GRU")]
 public sealed class GRU : RNN
 {

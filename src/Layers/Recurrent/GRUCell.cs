@@ -137,6 +137,51 @@ public sealed class GRUCell : DropoutRNNCell
         return h;
     }
 
+    /// <summary>Whether the fused whole-sequence op computes this cell: reset_after (Keras's default), Keras's
+    /// default activations (tanh and sigmoid) and no recurrent dropout in play (input dropout is applied before the
+    /// projection, as in the step loop).</summary>
+    internal bool CanFuse(bool training) =>
+        ResetAfter && Activations.NameOf(Activation) == "tanh" && Activations.NameOf(RecurrentActivation) == "sigmoid"
+        && !(training && RecurrentOps.Active(RecurrentDropout));
+
+    /// <summary>The whole sequence as one <see cref="Ops.GruSequence(Tensor, Tensor, Tensor, Tensor, bool, bool, bool, out Tensor)"/>
+    /// after one fused projection <c>x·kernel + input bias</c> of every step; the same numbers as the step loop.</summary>
+    internal override bool TryRunFused(Tensor sequences, ReadOnlySpan<Tensor> initialState, bool training, bool returnSequences, bool goBackwards,
+        bool sequenceInTimeOrder, bool returnState, Span<Tensor> outputs)
+    {
+        if (!CanFuse(training)) return false;
+        var s = sequences.Shape;
+        // Drawn as the step loop draws them: input masks only (no recurrent dropout here).
+        var masks = InputMasks(s[0], s[2], training);
+        var x = sequences;
+        if (masks is not null)
+        {
+            using var m = Ops.Reshape(masks[0], new Shape(s[0], 1, s[2]));
+            x = Ops.Multiply(sequences, m);
+        }
+        Tensor inputBias = default, recurrentBias = default;
+        if (Bias is { } b)
+        {
+            using (var row = Ops.SliceAxis(b.Value, 0, 0, 1)) inputBias = Ops.Reshape(row, new Shape(3 * Units));
+            using (var row = Ops.SliceAxis(b.Value, 0, 1, 1)) recurrentBias = Ops.Reshape(row, new Shape(3 * Units));
+        }
+        var projected = Ops.Linear(x, Kernel.Value, inputBias);
+        var h0 = initialState.Length > 0 ? initialState[0] : default;
+        outputs[0] = Ops.GruSequence(projected, RecurrentKernel.Value, recurrentBias, h0, returnSequences, goBackwards, returnState,
+            sequenceInTimeOrder, out var h);
+        if (returnState) outputs[1] = h;
+        // A recording tape keeps what its backward pass needs; the rest is released now.
+        projected.Dispose();
+        inputBias.Dispose();
+        recurrentBias.Dispose();
+        if (masks is not null)
+        {
+            x.Dispose();
+            foreach (var m in masks) m.Dispose();
+        }
+        return true;
+    }
+
     /// <inheritdoc/>
     public override RNNSequence BeginSequence(Tensor sequences, bool training) => new Sequence(this, sequences, training);
 

@@ -220,8 +220,8 @@ public class RNN : Layer
         if (!mask.IsNull && (mask.Rank != 2 || mask.Shape[0] != batch || mask.Shape[1] != steps))
             throw new ArgumentException($"Layer '{Name}' ({ClassName}): the mask should have shape ({batch}, {steps}) for inputs of shape {shape}; got {mask.Shape}.", nameof(mask));
 
-        // The cell's fused whole-sequence kernel when it has one for this call (LSTM without a mask, recurrent
-        // dropout or custom activations); otherwise the step loop below.
+        // The cell's fused whole-sequence kernel when it has one for this call (LSTM, or GRU with reset_after,
+        // without a mask, recurrent dropout or custom activations); otherwise the step loop below.
         bool fused = mask.IsNull && Cell.TryRunFused(sequences, initialState, training, ReturnSequences, GoBackwards, GoBackwards && timeOrder,
             ReturnState, outputs[..OutputCount]);
         if (!fused)
