@@ -101,7 +101,7 @@ public static partial class Ops
         bool record = tape is not null;
         if (b == 0 || u == 0)
         {
-            if (record) RecordLstm(tape!, projected, kernel, h0, c0, output, default, mode, returnSequences, goBackwards, timeOrder);
+            if (record) RecordSequence(OpCode.LstmSequence, tape!, projected, kernel, h0, c0, output, default, mode, returnSequences, goBackwards, timeOrder);
             return output;
         }
         long bt = (long)b * t;
@@ -192,24 +192,27 @@ public static partial class Ops
             backend.LstmCellForward(p, wb, projected.Buffer, cPrev, wb, last && cRow >= 0 ? ob : null, h, hCopy);
         }
         zero.Dispose();
-        if (record) RecordLstm(tape!, projected, kernel, h0, c0, output, work, mode, returnSequences, goBackwards, timeOrder);
+        if (record) RecordSequence(OpCode.LstmSequence, tape!, projected, kernel, h0, c0, output, work, mode, returnSequences, goBackwards, timeOrder);
         // A recording tape pins the workspace until its backward pass; otherwise it is free now.
         work.Dispose();
         return output;
     }
 
-    private static void RecordLstm(GradientTape tape, Tensor projected, Tensor kernel, Tensor h0, Tensor c0, Tensor output, Tensor work,
-        int mode, bool returnSequences, bool goBackwards, bool timeOrder)
+    /// <summary>Records a fused recurrence (LSTM or GRU) as one tape node: the projected inputs, the recurrent kernel,
+    /// the initial h, the output and the forward workspace, plus one more input in Many (the LSTM's initial c, the GRU's
+    /// recurrent bias) when there is one.</summary>
+    private static void RecordSequence(OpCode op, GradientTape tape, Tensor projected, Tensor kernel, Tensor h0, Tensor extra,
+        Tensor output, Tensor work, int mode, bool returnSequences, bool goBackwards, bool timeOrder)
     {
         var node = new TapeNode
         {
-            Op = OpCode.LstmSequence, A = projected, B = kernel, C = h0, Out = output, Saved = work,
+            Op = op, A = projected, B = kernel, C = h0, Out = output, Saved = work,
             I0 = mode, I1 = returnSequences ? 1 : 0, Flag0 = goBackwards, Flag1 = timeOrder,
         };
-        if (!c0.IsNull)
+        if (!extra.IsNull)
         {
             node.Many = ArrayPool<Tensor>.Shared.Rent(1);
-            node.Many[0] = c0;
+            node.Many[0] = extra;
             node.ManyCount = 1;
         }
         tape.Record(ref node);
@@ -390,7 +393,7 @@ public static partial class Ops
         bool record = tape is not null;
         if (b == 0 || u == 0)
         {
-            if (record) RecordGru(tape!, projected, kernel, bias, h0, output, default, mode, returnSequences, goBackwards, timeOrder);
+            if (record) RecordSequence(OpCode.GruSequence, tape!, projected, kernel, h0, bias, output, default, mode, returnSequences, goBackwards, timeOrder);
             return output;
         }
         long bt = (long)b * t;
@@ -476,27 +479,10 @@ public static partial class Ops
             backend.GruCellForward(p, wb, projected.Buffer, bb, hPrevBuffer, wb, h, hCopy);
         }
         zero.Dispose();
-        if (record) RecordGru(tape!, projected, kernel, bias, h0, output, work, mode, returnSequences, goBackwards, timeOrder);
+        if (record) RecordSequence(OpCode.GruSequence, tape!, projected, kernel, h0, bias, output, work, mode, returnSequences, goBackwards, timeOrder);
         // A recording tape pins the workspace until its backward pass; otherwise it is free now.
         work.Dispose();
         return output;
-    }
-
-    private static void RecordGru(GradientTape tape, Tensor projected, Tensor kernel, Tensor bias, Tensor h0, Tensor output, Tensor work,
-        int mode, bool returnSequences, bool goBackwards, bool timeOrder)
-    {
-        var node = new TapeNode
-        {
-            Op = OpCode.GruSequence, A = projected, B = kernel, C = h0, Out = output, Saved = work,
-            I0 = mode, I1 = returnSequences ? 1 : 0, Flag0 = goBackwards, Flag1 = timeOrder,
-        };
-        if (!bias.IsNull)
-        {
-            node.Many = ArrayPool<Tensor>.Shared.Rent(1);
-            node.Many[0] = bias;
-            node.ManyCount = 1;
-        }
-        tape.Record(ref node);
     }
 
     /// <summary>The backward pass of the fused GRU op (back-propagation through time).</summary>

@@ -34,7 +34,7 @@ internal sealed unsafe partial class CpuBackend
         job.HStride = p.H.Stride;
         job.HCopy = hCopy is null ? null : Rows(hCopy, p.HCopy, b, u, nameof(hCopy));
         job.HCopyStride = p.HCopy.Stride;
-        Dispatch(job, b, u);
+        Dispatch(job, b, u, 4);
     }
 
     public void LstmCellBackward(in LstmCellParams p, DeviceBuffer gates, DeviceBuffer? cPrev, DeviceBuffer c, DeviceBuffer? dh,
@@ -62,7 +62,7 @@ internal sealed unsafe partial class CpuBackend
         job.DCPrevStride = p.DCPrev.Stride;
         job.DZ = Rows(dz, p.DZ, b, 4 * u, nameof(dz));
         job.DZStride = p.DZ.Stride;
-        Dispatch(job, b, u);
+        Dispatch(job, b, u, 4);
     }
 
     private static void CheckLstmShape(in LstmCellParams p)
@@ -82,22 +82,23 @@ internal sealed unsafe partial class CpuBackend
         return cb.F32 + rows.Offset;
     }
 
-    private static void Dispatch(LstmJob job, int batch, int units)
+    /// <summary>Runs a cell job over its rows: on the caller below the parallel threshold (work counted as
+    /// rows × units × <paramref name="gates"/>), else one contiguous block of rows per thread.</summary>
+    private static void Dispatch(CellJob job, int batch, int units, int gates)
     {
         if (batch == 0 || units == 0) return;
-        long work = (long)batch * units * 4;
+        long work = (long)batch * units * gates;
         int chunks = work < ParallelThreshold || CpuThreads.Count == 1 ? 1 : Math.Min(CpuThreads.Count, batch);
         job.Chunks = chunks;
         if (chunks == 1) job.Execute(0);
         else CpuThreads.Run(job, chunks);
     }
 
-    private sealed class LstmJob : ParallelJob
+    /// <summary>A recurrent cell kernel over rows: each row (a batch entry) is independent, forward or backward.</summary>
+    private abstract class CellJob : ParallelJob
     {
         public bool Backward;
         public int Batch, Units, Chunks;
-        public float* Gates, Input, CPrev, C, CCopy, H, HCopy, DC, DCPrev, DZ;
-        public int GatesStride, InputStride, CPrevStride, CStride, CCopyStride, HStride, HCopyStride, DCStride, DCPrevStride, DZStride;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Execute(int index)
@@ -110,10 +111,22 @@ internal sealed unsafe partial class CpuBackend
             }
         }
 
-        private static float* Row(float* p, int stride, int r) => p is null ? null : p + (long)r * stride;
+        protected abstract void ForwardRow(int r);
+
+        protected abstract void BackwardRow(int r);
+
+        protected static float* Row(float* p, int stride, int r) => p is null ? null : p + (long)r * stride;
+    }
+
+
+    private sealed class LstmJob : CellJob
+    {
+        public float* Gates, Input, CPrev, C, CCopy, H, HCopy, DC, DCPrev, DZ;
+        public int GatesStride, InputStride, CPrevStride, CStride, CCopyStride, HStride, HCopyStride, DCStride, DCPrevStride, DZStride;
+
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void ForwardRow(int r)
+        protected override void ForwardRow(int r)
         {
             int u = Units;
             float* g = Row(Gates, GatesStride, r), x = Row(Input, InputStride, r), cp = Row(CPrev, CPrevStride, r);
@@ -158,7 +171,7 @@ internal sealed unsafe partial class CpuBackend
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void BackwardRow(int r)
+        protected override void BackwardRow(int r)
         {
             int u = Units;
             float* g = Row(Gates, GatesStride, r), cp = Row(CPrev, CPrevStride, r), c = Row(C, CStride, r);
@@ -239,7 +252,7 @@ internal sealed unsafe partial class CpuBackend
         job.HCopy = hCopy is null ? null : Rows(hCopy, p.HCopy, b, u, nameof(hCopy));
         job.HCopyStride = p.HCopy.Stride;
         job.DHPrev = job.DInput = job.DRec = null;
-        DispatchGru(job, b, u);
+        Dispatch(job, b, u, 3);
     }
 
     public void GruCellBackward(in GruCellParams p, DeviceBuffer gates, DeviceBuffer recurrentH, DeviceBuffer? hPrev, DeviceBuffer? dh,
@@ -268,7 +281,7 @@ internal sealed unsafe partial class CpuBackend
         job.DRec = Rows(dRecurrent, p.DRecurrent, b, 3 * u, nameof(dRecurrent));
         job.DRecStride = p.DRecurrent.Stride;
         job.Input = job.Bias = null;
-        DispatchGru(job, b, u);
+        Dispatch(job, b, u, 3);
     }
 
     private static void CheckGruShape(in GruCellParams p)
@@ -286,38 +299,14 @@ internal sealed unsafe partial class CpuBackend
         return cb.F32 + rows.Offset;
     }
 
-    private static void DispatchGru(GruJob job, int batch, int units)
+    private sealed class GruJob : CellJob
     {
-        if (batch == 0 || units == 0) return;
-        long work = (long)batch * units * 3;
-        int chunks = work < ParallelThreshold || CpuThreads.Count == 1 ? 1 : Math.Min(CpuThreads.Count, batch);
-        job.Chunks = chunks;
-        if (chunks == 1) job.Execute(0);
-        else CpuThreads.Run(job, chunks);
-    }
-
-    private sealed class GruJob : ParallelJob
-    {
-        public bool Backward;
-        public int Batch, Units, Chunks;
         public float* Gates, Input, Bias, HPrev, RecH, H, HCopy, DHPrev, DInput, DRec;
         public int GatesStride, InputStride, BiasStride, HPrevStride, RecHStride, HStride, HCopyStride, DHPrevStride, DInputStride, DRecStride;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public override void Execute(int index)
-        {
-            int r0 = (int)((long)Batch * index / Chunks), r1 = (int)((long)Batch * (index + 1) / Chunks);
-            for (int r = r0; r < r1; r++)
-            {
-                if (Backward) BackwardRow(r);
-                else ForwardRow(r);
-            }
-        }
-
-        private static float* Row(float* p, int stride, int r) => p is null ? null : p + (long)r * stride;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void ForwardRow(int r)
+        protected override void ForwardRow(int r)
         {
             int u = Units;
             float* g = Row(Gates, GatesStride, r), x = Row(Input, InputStride, r), bias = Row(Bias, BiasStride, r);
@@ -371,7 +360,7 @@ internal sealed unsafe partial class CpuBackend
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void BackwardRow(int r)
+        protected override void BackwardRow(int r)
         {
             int u = Units;
             float* g = Row(Gates, GatesStride, r), rh = Row(RecH, RecHStride, r), hp = Row(HPrev, HPrevStride, r);

@@ -1,6 +1,7 @@
 using KerasNet.Layers;
 using KerasNet.Models;
 using Xunit;
+using static KerasNet.Tests.Layers.Recurrent.FusedRecurrentKit;
 
 namespace KerasNet.Tests.Layers.Recurrent;
 
@@ -11,17 +12,7 @@ namespace KerasNet.Tests.Layers.Recurrent;
 /// largest, where cancellation makes the summation order show, to 1e-6 of that largest).</summary>
 public class FusedGruTests
 {
-    private static readonly Func<Tensor, Tensor> CustomTanh = x => Ops.Tanh(x);
-    private static readonly Func<Tensor, Tensor> CustomSigmoid = x => Ops.Sigmoid(x);
-
-    public static IEnumerable<object[]> Cases()
-    {
-        foreach (bool seq in new[] { false, true })
-        foreach (bool back in new[] { false, true })
-        foreach (bool state in new[] { false, true })
-        foreach (bool init in new[] { false, true })
-            yield return [seq, back, state, init];
-    }
+    public static IEnumerable<object[]> Cases() => FusedRecurrentKit.Cases();
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -77,17 +68,6 @@ public class FusedGruTests
             for (int i = 0; i < grads.Length; i++) Assert.Equal(grads[i].ToArray(), again[i].ToArray());
         }
         return (outputs.Select(o => o.ToArray()).ToArray(), grads.Select(g => g.ToArray()).ToArray());
-    }
-
-    private static void AssertClose(float[] want, float[] got, string what)
-    {
-        Assert.Equal(want.Length, got.Length);
-        double scale = want.Max(v => Math.Abs((double)v));
-        for (int i = 0; i < want.Length; i++)
-        {
-            double tol = 1e-5 * Math.Max(Math.Abs(want[i]), 0.1 * Math.Max(scale, 1e-3));
-            Assert.True(Math.Abs(want[i] - got[i]) <= tol, $"{what}[{i}]: step loop {want[i]}, fused {got[i]} (tolerance {tol:g3}).");
-        }
     }
 
     [Fact]
